@@ -1,0 +1,113 @@
+"""Field types shared by every model of the dataset: ids, URLs, quantities with units.
+
+Submitted files are untrusted, so every model forbids unknown keys (a typo is an
+error, not a silently ignored field), numbers must be finite, and URLs must be
+http(s).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model, model_validator
+
+# Lower-case words joined by hyphens or dots; no slashes, so an id is always a safe file name.
+ID_PATTERN = r"^[a-z0-9](?:[a-z0-9.-]{0,78}[a-z0-9])?$"
+_URL_RE = re.compile(r"^https?://[^\s<>\"'`\\]+$")
+_ARXIV_RE = re.compile(r"^(\d{2})(0[1-9]|1[0-2])\.\d{4,5}$")
+
+
+class StrictModel(BaseModel):
+    """Frozen, unknown keys rejected, no coercion of strings into numbers."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+def _check_url(value: str) -> str:
+    if not _URL_RE.match(value):
+        raise ValueError(f"{value!r} is not an http(s) URL")
+    return value
+
+
+def _check_arxiv(value: str) -> str:
+    if not _ARXIV_RE.match(value):
+        raise ValueError(f"{value!r} is not a new-style arXiv id such as 1905.11946")
+    return value
+
+
+def _check_no_dotdot(value: str) -> str:
+    if ".." in value:
+        raise ValueError(f"{value!r} contains '..'")
+    return value
+
+
+Id = Annotated[
+    str,
+    Field(pattern=ID_PATTERN, min_length=1, max_length=80),
+    AfterValidator(_check_no_dotdot),
+]
+Url = Annotated[str, Field(max_length=2000), AfterValidator(_check_url)]
+ArxivId = Annotated[str, AfterValidator(_check_arxiv)]
+Text = Annotated[str, Field(min_length=1, max_length=500)]
+LongText = Annotated[str, Field(min_length=1, max_length=20_000)]
+PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
+RelativeTolerance = Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)]
+
+Bound = Literal["value", "low", "high"]
+
+
+def arxiv_year_month(arxiv: str) -> tuple[int, int]:
+    """Year and month of first submission encoded in a new-style arXiv id (1409.xxxx -> 2014, 9)."""
+    match = _ARXIV_RE.match(arxiv)
+    if match is None:
+        raise ValueError(arxiv)
+    return 2000 + int(match.group(1)), int(match.group(2))
+
+
+class Quantity(StrictModel):
+    """A named input: central value, optional low-high range, unit, and where it came from."""
+
+    value: PositiveFloat
+    low: PositiveFloat | None = None
+    high: PositiveFloat | None = None
+    unit: str
+    source: Id | None = Field(
+        default=None, description="id of an entry in the analysis' sources list"
+    )
+    where: Text | None = Field(default=None, description="table, section or page in the source")
+    note: LongText | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        low = self.value if self.low is None else self.low
+        high = self.value if self.high is None else self.high
+        if not low <= self.value <= high:
+            raise ValueError(
+                f"range is not ordered: low {low:g} <= value {self.value:g} <= high {high:g}"
+            )
+        return self
+
+    def at(self, bound: Bound) -> float:
+        """The value at ``bound``; a missing bound falls back to the central value."""
+        if bound == "low" and self.low is not None:
+            return self.low
+        if bound == "high" and self.high is not None:
+            return self.high
+        return self.value
+
+
+def quantity(name: str, *units: str, max_value: float | None = None) -> type[Quantity]:
+    """A Quantity subclass whose unit must be one of ``units`` (shown in the JSON Schema)."""
+    fields: dict[str, Any] = {
+        "unit": (Literal[units], ...),  # type: ignore[valid-type]  # units are known at import
+    }
+    if max_value is not None:
+        fields["value"] = (Annotated[float, Field(gt=0, le=max_value, allow_inf_nan=False)], ...)
+        fields["high"] = (
+            Annotated[float, Field(gt=0, le=max_value, allow_inf_nan=False)] | None,
+            None,
+        )
+    model: type[Quantity] = create_model(name, __base__=Quantity, **fields)
+    return model

@@ -1,0 +1,142 @@
+"""What every compute method shares: the context it runs in and the estimate it returns.
+
+A method is a pydantic model (its fields are the named inputs, each with a unit)
+that knows how to combine them. Every method is monotone non-decreasing in each
+input, so evaluating it with all inputs at their low (high) ends gives the low
+(high) end of the estimate exactly, with no sampling.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from pydantic import Field
+
+from algoeff.fields import Bound, PositiveFloat, Quantity, RelativeTolerance, StrictModel, quantity
+from algoeff.units import flop_to_pfs_days, flop_to_tfs_days
+
+if TYPE_CHECKING:
+    from algoeff.hardware import HardwareTable
+
+Fraction = quantity("Fraction", "fraction", max_value=1.0)
+Count = quantity("Count", "model")
+
+DEFAULT_TOLERANCE = 0.01
+
+
+@dataclass(frozen=True)
+class MethodContext:
+    """What a method may need beyond its inputs: the hardware table, the entry's folder."""
+
+    hardware: HardwareTable | None = None
+    entry_dir: Path | None = None
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """Training compute in canonical FLOP (multiply-add = 2), with its range and derivation."""
+
+    method: str
+    flop: float
+    flop_low: float
+    flop_high: float
+    # One model's whole training run, before the fraction-to-target and the ensemble size.
+    run_flop: float
+    formula: str
+    terms: tuple[tuple[str, str], ...] = field(default=())
+
+    @property
+    def tfs_days(self) -> float:
+        return flop_to_tfs_days(self.flop)
+
+    @property
+    def pfs_days(self) -> float:
+        return flop_to_pfs_days(self.flop)
+
+    def as_dict(self) -> dict[str, object]:
+        """The estimate as a JSON-ready mapping (``algoeff estimate --json``)."""
+        return {
+            "method": self.method,
+            "flop": self.flop,
+            "flop_low": self.flop_low,
+            "flop_high": self.flop_high,
+            "tfs_days": self.tfs_days,
+            "tfs_days_low": flop_to_tfs_days(self.flop_low),
+            "tfs_days_high": flop_to_tfs_days(self.flop_high),
+            "pfs_days": self.pfs_days,
+            "run_flop": self.run_flop,
+            "formula": self.formula,
+            "terms": dict(self.terms),
+        }
+
+
+def fmt(value: float) -> str:
+    """A number as it appears inside a formula: compact, exact enough to redo by hand."""
+    return f"{value:.4g}"
+
+
+class ComputeMethod(StrictModel):
+    """Fields every method shares: the stated result, its tolerance, fraction and ensemble."""
+
+    name: ClassVar[str]
+
+    training_flop: PositiveFloat = Field(
+        description="the compute this entry states, in FLOP (multiply-add = 2); "
+        "`algoeff check` recomputes it from the inputs"
+    )
+    tolerance: RelativeTolerance = Field(
+        default=DEFAULT_TOLERANCE,
+        description="relative difference allowed between training_flop and the recomputation",
+    )
+    fraction: Fraction | None = Field(  # type: ignore[valid-type]
+        default=None,
+        description="part of the run at which the threshold was first reached (0-1]",
+    )
+    ensemble: Count | None = Field(  # type: ignore[valid-type]
+        default=None, description="number of models whose ensemble reached the result"
+    )
+
+    def run_flop(self, bound: Bound, context: MethodContext) -> float:
+        """One model's whole training run in FLOP, at ``bound`` of every input."""
+        raise NotImplementedError
+
+    def run_formula(self, context: MethodContext) -> tuple[str, list[tuple[str, str]]]:
+        """The run formula with the numbers filled in, and named terms for display."""
+        raise NotImplementedError
+
+    def _scale(self, bound: Bound) -> float:
+        scale = 1.0
+        for q in (self.fraction, self.ensemble):
+            if q is not None:
+                scale *= q.at(bound)
+        return scale
+
+    def estimate(self, context: MethodContext | None = None) -> Estimate:
+        """Recompute the compute-to-target and its range from the inputs."""
+        ctx = context or MethodContext()
+        formula, terms = self.run_formula(ctx)
+        extra = ""
+        for label, q in (("fraction", self.fraction), ("ensemble", self.ensemble)):
+            if q is not None:
+                extra += f" × {fmt(q.value)} ({label})"
+                terms.append((label, fmt(q.value)))
+        run = self.run_flop("value", ctx)
+        flop = run * self._scale("value")
+        if extra:
+            formula = f"({formula}){extra}"
+        return Estimate(
+            method=self.name,
+            flop=flop,
+            flop_low=self.run_flop("low", ctx) * self._scale("low"),
+            flop_high=self.run_flop("high", ctx) * self._scale("high"),
+            run_flop=run,
+            formula=f"{formula} = {fmt(flop)} FLOP",
+            terms=tuple(terms),
+        )
+
+
+def at(q: Quantity | None, bound: Bound, default: float = 1.0) -> float:
+    """``q`` at ``bound``, or ``default`` when the input is absent."""
+    return default if q is None else q.at(bound)

@@ -1,0 +1,117 @@
+"""Hardware time: accelerators x time x peak FLOP/s x utilization.
+
+The method of "AI and Compute" (Amodei & Hernandez, OpenAI 2018), which assumed
+utilization 0.33 for GPUs. The peak comes from the hardware table (dense, never
+the 2:4-sparse figure) or from the figure a paper assumed itself; the entry says
+which.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Self
+
+from pydantic import Field, model_validator
+
+from algoeff.fields import Bound, Text, quantity
+from algoeff.methods.base import ComputeMethod, MethodContext, at, fmt
+from algoeff.units import SECONDS_PER_DAY, SECONDS_PER_HOUR
+
+Accelerators = quantity("Accelerators", "accelerator")
+Hours = quantity("Hours", "hour")
+Days = quantity("Days", "day")
+PeakTflops = quantity("PeakTflops", "TFLOP/s")
+Utilization = quantity("Utilization", "fraction", max_value=1.0)
+
+DEFAULT_UTILIZATION = 0.33
+# The range seen in practice for model FLOP utilization (PaLM 46 %, GPT-3 21 %;
+# shared/reference/HARDWARE.md), used when an entry states no range of its own.
+DEFAULT_UTILIZATION_LOW = 0.2
+DEFAULT_UTILIZATION_HIGH = 0.5
+
+
+def default_utilization() -> Utilization:  # type: ignore[valid-type]
+    """0.33 within 0.2-0.5, the default of the hardware method."""
+    return Utilization(
+        value=DEFAULT_UTILIZATION,
+        low=DEFAULT_UTILIZATION_LOW,
+        high=DEFAULT_UTILIZATION_HIGH,
+        unit="fraction",
+        note="default: 0.33 as in 'AI and Compute', range 0.2-0.5 seen in practice",
+    )
+
+
+class Hardware(ComputeMethod):
+    """count x seconds x peak FLOP/s x utilization [x fraction x ensemble]."""
+
+    name = "hardware"
+    method: Literal["hardware"]
+    count: Accelerators = Field(description="accelerators used")  # type: ignore[valid-type]
+    hours: Hours | None = Field(default=None, description="wall-clock training time")  # type: ignore[valid-type]
+    days: Days | None = Field(default=None, description="wall-clock training time")  # type: ignore[valid-type]
+    chip: Text | None = Field(default=None, description="accelerator name in the hardware table")
+    precision: Text | None = Field(default=None, description="precision column of the table")
+    peak_tflop_per_s: PeakTflops | None = Field(  # type: ignore[valid-type]
+        default=None, description="peak (or assumed sustained) TFLOP/s per accelerator"
+    )
+    utilization: Utilization | None = Field(  # type: ignore[valid-type]
+        default=None, description="fraction of peak sustained (default 0.33, range 0.2-0.5)"
+    )
+
+    @model_validator(mode="after")
+    def _alternatives(self) -> Self:
+        if (self.hours is None) == (self.days is None):
+            raise ValueError("give exactly one of hours and days")
+        if (self.peak_tflop_per_s is None) == (self.chip is None):
+            raise ValueError("give exactly one of peak_tflop_per_s and chip (with precision)")
+        if self.chip is not None and self.precision is None:
+            raise ValueError("chip needs precision (fp32, tf32, fp16, bf16, fp8)")
+        return self
+
+    def _seconds(self, bound: Bound) -> float:
+        if self.hours is not None:
+            return float(self.hours.at(bound) * SECONDS_PER_HOUR)
+        return at(self.days, bound) * SECONDS_PER_DAY
+
+    def peak_flop_per_s(self, bound: Bound, context: MethodContext) -> float:
+        """Peak FLOP/s of one accelerator, from the inputs or the hardware table."""
+        if self.peak_tflop_per_s is not None:
+            return float(self.peak_tflop_per_s.at(bound) * 1e12)
+        if context.hardware is None:
+            raise LookupError("the hardware table is needed to look up a chip")
+        assert self.chip is not None and self.precision is not None  # by _alternatives
+        return context.hardware.peak_flop_per_s(self.chip, self.precision)
+
+    def _utilization(self) -> Utilization:  # type: ignore[valid-type]
+        return self.utilization if self.utilization is not None else default_utilization()
+
+    def run_flop(self, bound: Bound, context: MethodContext) -> float:
+        return float(
+            self.count.at(bound)
+            * self._seconds(bound)
+            * self.peak_flop_per_s(bound, context)
+            * self._utilization().at(bound)
+        )
+
+    def run_formula(self, context: MethodContext) -> tuple[str, list[tuple[str, str]]]:
+        seconds = self._seconds("value")
+        peak = self.peak_flop_per_s("value", context)
+        util = self._utilization().value
+        time = (
+            f"{fmt(self.hours.value)} h × 3600 s/h"
+            if self.hours is not None
+            else f"{fmt(at(self.days, 'value'))} d × 86400 s/d"
+        )
+        peak_label = (
+            f"{self.chip} {self.precision}" if self.chip is not None else "stated peak"
+        )
+        terms = [
+            ("accelerators", fmt(self.count.value)),
+            ("seconds", fmt(seconds)),
+            (f"peak FLOP/s ({peak_label})", fmt(peak)),
+            ("utilization", fmt(util)),
+        ]
+        formula = (
+            f"{fmt(self.count.value)} accelerators × {time} × {fmt(peak)} FLOP/s "
+            f"× {fmt(util)} utilization"
+        )
+        return formula, terms

@@ -1,0 +1,60 @@
+"""A figure that a source states, converted to canonical FLOP.
+
+Used where a paper published its own training cost ("Attention Is All You
+Need", table 2) and no finer inputs are known. A figure counted with one
+multiply-add as one operation is doubled (``convention: multiply-add=1``).
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Self
+
+from pydantic import Field, model_validator
+
+from algoeff.fields import Bound, Quantity, quantity
+from algoeff.methods.base import ComputeMethod, MethodContext, fmt
+from algoeff.units import ComputeUnit, Convention, convention_factor, to_flop
+
+Flop = quantity("Flop", "FLOP")
+TfsDays = quantity("TfsDays", "tfs-day")
+PfsDays = quantity("PfsDays", "pfs-day")
+
+
+class Reported(ComputeMethod):
+    """The source's figure for one model's run [x fraction x ensemble]."""
+
+    name = "reported"
+    method: Literal["reported"]
+    flop: Flop | None = Field(default=None, description="stated FLOP")  # type: ignore[valid-type]
+    tfs_days: TfsDays | None = Field(default=None, description="stated tfs-days")  # type: ignore[valid-type]
+    pfs_days: PfsDays | None = Field(default=None, description="stated pfs-days")  # type: ignore[valid-type]
+    convention: Convention = Field(
+        default="multiply-add=2", description="how the source counted a multiply-add"
+    )
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Self:
+        if sum(q is not None for q in (self.flop, self.tfs_days, self.pfs_days)) != 1:
+            raise ValueError("give exactly one of flop, tfs_days and pfs_days")
+        return self
+
+    def _figure(self) -> tuple[Quantity, ComputeUnit]:
+        if self.flop is not None:
+            return self.flop, "FLOP"
+        if self.tfs_days is not None:
+            return self.tfs_days, "tfs-day"
+        assert self.pfs_days is not None  # by _exactly_one
+        return self.pfs_days, "pfs-day"
+
+    def run_flop(self, bound: Bound, context: MethodContext) -> float:
+        figure, unit = self._figure()
+        return to_flop(figure.at(bound), unit, self.convention)
+
+    def run_formula(self, context: MethodContext) -> tuple[str, list[tuple[str, str]]]:
+        figure, unit = self._figure()
+        formula = f"{fmt(figure.value)} {unit}"
+        if unit != "FLOP":
+            formula += f" × {fmt(to_flop(1.0, unit))} FLOP/{unit}"
+        if self.convention != "multiply-add=2":
+            formula += f" × {fmt(convention_factor(self.convention))} (multiply-add counted once)"
+        return formula, [("stated figure", f"{fmt(figure.value)} {unit}")]
