@@ -1,0 +1,63 @@
+"""The `algoeff` command line: a thin Click layer over the library.
+
+Commands that need optional extras (torch, plotly) live in their own modules and
+are imported only when run, so `algoeff --help` and the core never import torch.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import click
+
+from algoeff.errors import AlgoeffError
+
+# name -> "module:attribute"; imported on first use.
+LAZY_COMMANDS: dict[str, str] = {
+    "estimate": "algoeff.cli_estimate:estimate",
+    "check": "algoeff.cli_dataset:check",
+    "render": "algoeff.cli_dataset:render",
+    "show": "algoeff.cli_dataset:show",
+    "schema": "algoeff.cli_dataset:schema",
+    "trend": "algoeff.trend_cli:trend",
+    "site": "algoeff.site.cli:site",
+    "flops": "algoeff.measure.cli:flops",
+    "measure": "algoeff.measure.cli:measure",
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported only when listed or invoked."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(LAZY_COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = LAZY_COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, attr = target.split(":")
+        command: click.Command = getattr(importlib.import_module(module_name), attr)
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="algoeff")
+def cli() -> None:
+    """Track the training compute it takes to reach a fixed level of performance.
+
+    \b
+    Example:
+        algoeff check && algoeff render && algoeff show imagenet-alexnet-level
+    """
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Entry point: user mistakes become one line on stderr and exit status 1, never a traceback."""
+    try:
+        return cli.main(args=argv, prog_name="algoeff", standalone_mode=True)
+    except AlgoeffError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
