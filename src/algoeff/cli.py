@@ -23,8 +23,8 @@ LAZY_COMMANDS: dict[str, str] = {
     "schema": "algoeff.cli_dataset:schema",
     "trend": "algoeff.trend_cli:trend",
     "site": "algoeff.site.cli:site",
-    "flops": "algoeff.measure.cli:flops",
-    "measure": "algoeff.measure.cli:measure",
+    "flops": "algoeff.measure.cli_flops:flops",
+    "measure": "algoeff.measure.cli_measure:measure",
 }
 
 
