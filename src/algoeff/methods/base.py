@@ -82,9 +82,12 @@ class ComputeMethod(StrictModel):
 
     name: ClassVar[str]
 
-    training_flop: PositiveFloat = Field(
+    # Required in an analysis entry (`algoeff check` enforces it), absent in a bare
+    # `algoeff estimate`, where there is nothing to compare against.
+    training_flop: PositiveFloat | None = Field(
+        default=None,
         description="the compute this entry states, in FLOP (multiply-add = 2); "
-        "`algoeff check` recomputes it from the inputs"
+        "required in an analysis; `algoeff check` recomputes it from the inputs",
     )
     tolerance: RelativeTolerance = Field(
         default=DEFAULT_TOLERANCE,

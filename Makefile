@@ -1,0 +1,47 @@
+# Two commands work on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+ALGOEFF := $(VENV)/bin/algoeff
+SITE_DIR ?= _site
+
+.PHONY: run test lint typecheck bench clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+# The core plus the website and chart extra; no torch.
+$(VENV)/.installed-run: pyproject.toml | $(PY)
+	$(PY) -m pip install -q -e '.[site]'
+	touch $@
+
+# torch==2.13.0 first: it is a CPU build on this machine's disk, and installing it
+# explicitly keeps the torch extra's range from pulling a CUDA build of several GB.
+$(VENV)/.installed-test: pyproject.toml | $(PY)
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e '.[site,torch,test]'
+	touch $@ $(VENV)/.installed-run
+
+run: $(VENV)/.installed-run
+	$(ALGOEFF) check
+	$(ALGOEFF) render
+	$(ALGOEFF) show
+	$(ALGOEFF) trend
+	$(ALGOEFF) site build --out $(SITE_DIR)
+	@echo "Website: $(SITE_DIR)/index.html (preview with: $(ALGOEFF) site serve --out $(SITE_DIR))"
+
+lint: $(VENV)/.installed-test
+	$(PY) -m ruff check src tests benchmarks examples
+	$(PY) -m ruff format --check src tests benchmarks examples
+
+typecheck: $(VENV)/.installed-test
+	$(PY) -m mypy
+
+test: $(VENV)/.installed-test
+	$(PY) -m ruff check src tests benchmarks examples
+	$(PY) -m mypy
+	$(PY) -m pytest
+
+clean:
+	rm -rf $(VENV) $(SITE_DIR) .pytest_cache .mypy_cache .ruff_cache

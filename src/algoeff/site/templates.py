@@ -1,0 +1,174 @@
+"""HTML building blocks of the site: escaping, safe links, the page layout, tables.
+
+Every string that comes from an entry is untrusted. It reaches HTML only through
+``esc`` (``html.escape`` with quotes), a URL only through ``safe_url`` (http(s)
+only, re-checked here although the schema already enforces it), and a JSON
+island only through ``script_json``, which escapes ``<``, ``>`` and ``&`` so that
+no text can close the ``<script>`` element it sits in (the HTML standard's
+"restrictions for contents of script elements").
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Iterable, Sequence
+from string import Template
+from urllib.parse import urlsplit
+
+# Same shape as the schema's URL rule (algoeff.fields), applied again at output time.
+_URL_RE = re.compile(r"^https?://[^\s<>\"'`\\]+$")
+
+# Defence in depth: pages may run only the site's own scripts and load nothing remote.
+# Plotly adds <style> elements and inline style attributes, hence 'unsafe-inline' for styles.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'none'; object-src 'none'; base-uri 'none'; "
+    "form-action 'none'"
+)
+
+PAGE = Template("""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="$csp">
+<meta name="referrer" content="no-referrer">
+<title>$title</title>
+<link rel="stylesheet" href="${base}assets/style.css">
+</head>
+<body>
+<a class="skip" href="#main">Skip to the content</a>
+<header class="site-header">
+<nav aria-label="Site">
+<a class="brand" href="${base}index.html">algoeff</a>
+<a href="${base}index.html#benchmarks">Benchmarks</a>
+<a href="${base}downloads/index.html">Downloads</a>
+</nav>
+</header>
+<main id="main">
+$breadcrumbs$body
+</main>
+<footer class="site-footer">
+<p>Training compute to reach a fixed level of performance, recomputed from each
+analysis' inputs. One multiply-add counts as 2 FLOP; 1 tfs-day = 8.64e16 FLOP.</p>
+</footer>
+$scripts</body>
+</html>
+""")
+
+
+NUM = ' class="num"'
+
+
+def esc(text: object) -> str:
+    """Text for HTML content or a quoted attribute."""
+    return html.escape(str(text), quote=True)
+
+
+def safe_url(url: str | None) -> str | None:
+    """``url`` escaped for an href when it is a plain http(s) URL; otherwise None."""
+    if url is None or not _URL_RE.match(url):
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return esc(url)
+
+
+def ext_link(url: str | None, text: str) -> str:
+    """A link to an outside page, or the bare (escaped) text when the URL is not http(s)."""
+    href = safe_url(url)
+    if href is None:
+        return esc(text)
+    return f'<a href="{href}" rel="noopener noreferrer">{esc(text)}</a>'
+
+
+def link(href: str, text: str) -> str:
+    """A link inside the site; ``href`` is built from ids, which the schema keeps path-safe."""
+    return f'<a href="{esc(href)}">{esc(text)}</a>'
+
+
+def script_json(data: object) -> str:
+    """JSON safe to place inside <script type="application/json">: no '<', '>' or '&' left."""
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return (
+        text.replace("&", "\\u0026")
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
+
+
+def breadcrumbs(base: str, trail: Sequence[tuple[str | None, str]]) -> str:
+    """A breadcrumb list; ``trail`` holds (href relative to the site root, or None, label)."""
+    items = []
+    for href, label in trail:
+        if href is None:
+            items.append(f'<li aria-current="page">{esc(label)}</li>')
+        else:
+            items.append(f"<li>{link(base + href, label)}</li>")
+    return f'<nav class="crumbs" aria-label="Breadcrumb"><ol>{"".join(items)}</ol></nav>\n'
+
+
+def page(
+    *,
+    title: str,
+    base: str,
+    body: str,
+    trail: Sequence[tuple[str | None, str]] = (),
+    scripts: Iterable[str] = (),
+) -> str:
+    """A whole HTML document; ``base`` is the relative path back to the site root ('' or '../..')."""
+    tags = "".join(f'<script src="{esc(base + s)}" defer></script>\n' for s in scripts)
+    return PAGE.substitute(
+        csp=esc(CSP),
+        title=esc(title),
+        base=base,
+        breadcrumbs=breadcrumbs(base, trail) if trail else "",
+        body=body,
+        scripts=tags,
+    )
+
+
+def table(
+    caption: str,
+    headers: Sequence[str],
+    rows: Iterable[Sequence[str]],
+    *,
+    row_header: bool = True,
+    numeric: Sequence[int] = (),
+    css: str = "",
+) -> str:
+    """An accessible table: caption, scoped header cells, the first cell a row header.
+
+    ``headers`` and ``caption`` are escaped here; ``rows`` hold cells already
+    rendered (escaped text or links). ``numeric`` columns are right-aligned.
+    """
+    cls = f' class="{esc(css)}"' if css else ""
+    head = "".join(
+        f'<th scope="col"{NUM if i in numeric else ""}>{esc(h)}</th>'
+        for i, h in enumerate(headers)
+    )
+    lines = [f'<div class="table-wrap"><table{cls}>', f"<caption>{esc(caption)}</caption>"]
+    lines.append(f"<thead><tr>{head}</tr></thead>")
+    lines.append("<tbody>")
+    for row in rows:
+        cells = []
+        for i, cell in enumerate(row):
+            num = NUM if i in numeric else ""
+            if i == 0 and row_header:
+                cells.append(f'<th scope="row"{num}>{cell}</th>')
+            else:
+                cells.append(f"<td{num}>{cell}</td>")
+        lines.append(f"<tr>{''.join(cells)}</tr>")
+    lines.append("</tbody></table></div>")
+    return "\n".join(lines) + "\n"
+
+
+def definitions(items: Iterable[tuple[str, str]]) -> str:
+    """A description list of (term, already-rendered value)."""
+    inner = "".join(f"<dt>{esc(term)}</dt><dd>{value}</dd>" for term, value in items)
+    return f"<dl>{inner}</dl>\n"

@@ -1,0 +1,140 @@
+"""Formatting derived rows for people: the CSV in the seed's format and the README tables.
+
+Both are byte-for-byte deterministic. Text from entries is untrusted: CSV cells
+that a spreadsheet would read as a formula are prefixed with an apostrophe
+(OWASP "CSV injection"), and Markdown cells have their markup escaped.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+from algoeff.derive import BenchmarkView, Row
+from algoeff.schema import PublishedFigure
+from algoeff.units import flop_to_tfs_days, format_sig
+
+# The original tracker's columns, kept first and with the same names so that its
+# readers keep working (shared/seed/efficiency_sota.csv).
+SEED_COLUMNS = (
+    "Metric",
+    "Publication Date",
+    "Publication",
+    "Publication link",
+    "Compute (teraflops-s/days)",
+    "Reduction Factor",
+    "Analysis",
+    "Analysis link",
+)
+EXTRA_COLUMNS = (
+    "benchmark_id",
+    "entry_id",
+    "flop",
+    "flop_low",
+    "flop_high",
+    "method",
+    "published_figure",
+    "published_unit",
+    "published_convention",
+)
+CSV_COLUMNS = SEED_COLUMNS + EXTRA_COLUMNS
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(text: str) -> str:
+    """Neutralize a cell that a spreadsheet would evaluate as a formula."""
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def primary_published(row: Row) -> PublishedFigure | None:
+    """The first published figure of the entry, the one shown beside the canonical one."""
+    return row.entry.published[0] if row.entry.published else None
+
+
+def csv_text(views: list[BenchmarkView]) -> str:
+    """The frontier rows of every benchmark, seed columns first, ISO 8601 dates."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for view in views:
+        for row in view.frontier:
+            e, est = row.entry, row.estimate
+            pub = primary_published(row)
+            cells = [
+                view.benchmark.label,
+                e.publication.date.isoformat(),
+                e.name,
+                e.publication.url,
+                format_sig(flop_to_tfs_days(est.flop)),
+                format_sig(row.reduction.value) if row.reduction else "",
+                e.analysis.name,
+                e.analysis.url or "",
+                view.benchmark.id,
+                e.id,
+                f"{est.flop:.4e}",
+                f"{est.flop_low:.4e}",
+                f"{est.flop_high:.4e}",
+                est.method,
+                f"{pub.value:g}" if pub else "",
+                pub.unit if pub else "",
+                pub.convention if pub else "",
+            ]
+            writer.writerow([csv_safe(c) for c in cells])
+    return out.getvalue()
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}|<>#!~])")
+
+
+def md(text: str) -> str:
+    """Escape Markdown and HTML in untrusted text for a table cell."""
+    return _MD_SPECIAL.sub(r"\\\1", text.replace("&", "&amp;")).replace("\n", " ")
+
+
+def md_url(url: str) -> str:
+    """A URL safe inside a Markdown link target (the schema already requires http(s))."""
+    return url.replace("(", "%28").replace(")", "%29").replace(" ", "%20").replace("<", "%3C").replace(">", "%3E")
+
+
+def _range(row: Row) -> str:
+    est = row.estimate
+    if est.flop_low == est.flop_high:
+        return "exact inputs"
+    return f"{format_sig(flop_to_tfs_days(est.flop_low))}–{format_sig(flop_to_tfs_days(est.flop_high))}"
+
+
+def _published(row: Row) -> str:
+    pub = primary_published(row)
+    if pub is None:
+        return "—"
+    mark = " (1 multiply-add = 1)" if pub.convention == "multiply-add=1" else ""
+    return f"{format_sig(pub.value)} {pub.unit}{mark}"
+
+
+def markdown_tables(views: list[BenchmarkView]) -> str:
+    """One Markdown table per benchmark: its frontier, with derived reduction factors."""
+    parts: list[str] = []
+    for view in views:
+        b = view.benchmark
+        parts.append(f"### {format_sig(b.threshold, 4)} {md(b.metric.unit)} {md(b.metric.name)} "
+                     f"on {md(b.dataset)} ({md(b.label)}-level)\n")
+        parts.append(
+            "| Publication | Date | Compute (tfs-days) | Range | Reduction factor "
+            "| Published figure | Method | Analysis |"
+        )
+        parts.append("|---|---|---:|---|---:|---|---|---|")
+        for row in view.frontier:
+            e = row.entry
+            analysis = md(e.analysis.name)
+            if e.analysis.url:
+                analysis = f"[{analysis}]({md_url(e.analysis.url)})"
+            reduction = f"{format_sig(row.reduction.value)}x" if row.reduction else "—"
+            parts.append(
+                f"| [{md(e.name)}]({md_url(e.publication.url)}) | {e.publication.date.isoformat()} "
+                f"| {format_sig(row.estimate.tfs_days)} | {_range(row)} | {reduction} "
+                f"| {_published(row)} | {row.estimate.method} | {analysis} |"
+            )
+        parts.append("")
+    return "\n".join(parts)
