@@ -54,7 +54,7 @@ MONTHS_PER_YEAR = 12
 # efficiency paper made (44x vs about 11x over 2012-2019).
 MOORE_DOUBLING_YEARS = 2.0
 CONFIDENCE = 0.95
-DEFAULT_DRAWS = 4000
+DEFAULT_DRAWS = 10_000
 DEFAULT_SEED = 20200505  # arXiv 2005.04305 first appeared in May 2020
 MIN_DRAWS = 100
 
@@ -211,7 +211,7 @@ def _draw_log2(rng: random.Random, point: TrendPoint) -> float:
 
 
 def _t_variate(rng: random.Random, dof: int) -> float:
-    """Student's t draw: a normal over the root of a chi-square / dof (chi-square = Gamma(k/2, 2))."""
+    """A Student t draw: normal / sqrt(chi-square / dof), chi-square(k) = Gamma(k/2, scale 2)."""
     return rng.gauss(0.0, 1.0) / math.sqrt(rng.gammavariate(dof / 2, 2.0) / dof)
 
 
@@ -319,7 +319,9 @@ def trend_points(view: BenchmarkView) -> list[TrendPoint]:
     if view.baseline is not None and view.baseline in rows:
         rows = rows[rows.index(view.baseline) :]
     return [
-        TrendPoint(r.entry.publication.date, r.estimate.flop, r.estimate.flop_low, r.estimate.flop_high)
+        TrendPoint(
+            r.entry.publication.date, r.estimate.flop, r.estimate.flop_low, r.estimate.flop_high
+        )
         for r in rows
     ]
 
