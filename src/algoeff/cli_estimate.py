@@ -16,8 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from algoeff.cli_common import json_option, print_json
-from algoeff.errors import ProblemsError
-from algoeff.hardware import load_hardware
+from algoeff.errors import InputError, ProblemsError
 from algoeff.loading import validate
 from algoeff.methods import Compute, MethodContext
 from algoeff.methods.base import Estimate
@@ -81,9 +80,8 @@ def _emit(data: dict[str, Any], as_json: bool) -> None:
         lines = [_option_problem(p.field, p.message, p.expected) for p in exc.problems]
         raise click.UsageError("; ".join(lines)) from None
     try:
-        table = load_hardware() if clean.get("chip") else None
-        estimate = model.compute.estimate(MethodContext(hardware=table))
-    except LookupError as exc:
+        estimate = model.compute.estimate(MethodContext())
+    except (LookupError, InputError) as exc:
         raise click.UsageError(str(exc)) from None
     if as_json:
         print_json(estimate.as_dict())

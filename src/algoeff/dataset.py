@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from algoeff.errors import InputError, Problem, ProblemsError
-from algoeff.hardware import HardwareTable, load_hardware
 from algoeff.loading import display_path, load_model
 from algoeff.schema import Benchmark, BenchmarkFile, Entry
 
@@ -39,7 +38,6 @@ class Dataset:
     root: Path
     benchmarks: dict[str, Benchmark]
     entries: list[LoadedEntry]
-    hardware: HardwareTable
     problems: list[Problem] = field(default_factory=list)
 
     def entries_of(self, benchmark_id: str) -> list[LoadedEntry]:
@@ -93,7 +91,7 @@ def load_benchmarks(root: Path) -> dict[str, Benchmark]:
 
 
 def load_dataset(root: Path, files: list[Path] | None = None) -> Dataset:
-    """Load the benchmarks, the hardware table and every entry, collecting problems."""
+    """Load the benchmarks and every entry, collecting problems."""
     benchmarks = load_benchmarks(root)
     problems: list[Problem] = []
     entries: list[LoadedEntry] = []
@@ -102,4 +100,4 @@ def load_dataset(root: Path, files: list[Path] | None = None) -> Dataset:
             entries.append(load_entry(path))
         except ProblemsError as exc:
             problems.extend(exc.problems)
-    return Dataset(root, benchmarks, entries, load_hardware(), problems)
+    return Dataset(root, benchmarks, entries, problems)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from algoeff.dataset import Dataset, LoadedEntry
-from algoeff.errors import Problem
+from algoeff.errors import AlgoeffError, Problem
 from algoeff.methods import Estimate, MethodContext
 from algoeff.schema import Benchmark, Entry
 
@@ -48,9 +48,9 @@ class BenchmarkView:
         return tuple(r for r in self.rows if r.on_frontier)
 
 
-def estimate_entry(loaded: LoadedEntry, dataset: Dataset) -> Estimate:
+def estimate_entry(loaded: LoadedEntry) -> Estimate:
     """Recompute one entry's compute from its inputs."""
-    context = MethodContext(hardware=dataset.hardware, entry_dir=loaded.path.parent)
+    context = MethodContext(entry_dir=loaded.path.parent)
     return loaded.entry.compute.estimate(context)
 
 
@@ -79,13 +79,13 @@ def frontier_flags(dated_flop: list[tuple[object, float]]) -> list[bool]:
 
 
 def derive_benchmark(
-    benchmark: Benchmark, entries: list[LoadedEntry], dataset: Dataset, problems: list[Problem]
+    benchmark: Benchmark, entries: list[LoadedEntry], problems: list[Problem]
 ) -> BenchmarkView:
     estimates: list[tuple[LoadedEntry, Estimate]] = []
     for loaded in entries:
         try:
-            estimates.append((loaded, estimate_entry(loaded, dataset)))
-        except (LookupError, ValueError, OSError) as exc:
+            estimates.append((loaded, estimate_entry(loaded)))
+        except (LookupError, ValueError, OSError, AlgoeffError) as exc:
             problems.append(Problem(loaded.shown, "compute", str(exc), "inputs that can be recomputed"))
     base = next((e for l, e in estimates if l.entry.id == benchmark.baseline), None)
     flags = frontier_flags([(l.entry.publication.date, e.flop) for l, e in estimates])
@@ -101,6 +101,6 @@ def derive(dataset: Dataset, problems: list[Problem] | None = None) -> list[Benc
     """Every benchmark with its rows, in the order of the benchmarks file."""
     sink = problems if problems is not None else []
     return [
-        derive_benchmark(b, dataset.entries_of(b.id), dataset, sink)
+        derive_benchmark(b, dataset.entries_of(b.id), sink)
         for b in dataset.benchmarks.values()
     ]

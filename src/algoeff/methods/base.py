@@ -30,8 +30,17 @@ DEFAULT_TOLERANCE = 0.01
 class MethodContext:
     """What a method may need beyond its inputs: the hardware table, the entry's folder."""
 
-    hardware: HardwareTable | None = None
+    hardware_table: HardwareTable | None = None
     entry_dir: Path | None = None
+
+    @property
+    def hardware(self) -> HardwareTable:
+        """The given table, else the bundled one (loaded on first use only)."""
+        if self.hardware_table is not None:
+            return self.hardware_table
+        from algoeff.hardware import load_hardware
+
+        return load_hardware()
 
 
 @dataclass(frozen=True)
