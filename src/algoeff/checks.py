@@ -15,6 +15,8 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+from pydantic import BaseModel
+
 from algoeff.dataset import BENCHMARKS_FILE, Dataset, LoadedEntry, load_dataset
 from algoeff.derive import BenchmarkView, Row, derive
 from algoeff.errors import Problem
@@ -35,7 +37,7 @@ def _quantities(value: object, prefix: str) -> Iterator[tuple[str, Quantity]]:
     elif isinstance(value, list):
         for i, item in enumerate(value):
             yield from _quantities(item, f"{prefix}.{i}")
-    elif hasattr(value, "model_fields"):
+    elif isinstance(value, BaseModel):
         for name in type(value).model_fields:
             yield from _quantities(getattr(value, name), f"{prefix}.{name}")
 

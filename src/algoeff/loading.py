@@ -100,6 +100,8 @@ def parse_yaml(text: str, shown: str) -> Any:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}" if mark is not None else "(file)"
         problem = exc.problem or exc.context or "is not valid YAML"
+        if exc.context and exc.context_mark is not None and exc.problem:
+            problem += f" ({exc.context} that starts on line {exc.context_mark.line + 1})"
         raise _one(shown, where, f"malformed YAML: {problem}", "valid YAML") from None
     except yaml.YAMLError as exc:
         raise _one(shown, "(file)", f"malformed YAML: {exc}", "valid YAML") from None
@@ -145,6 +147,14 @@ def validation_problems(exc: ValidationError, shown: str, prefix: str = "") -> l
         loc = [p for i, p in enumerate(loc) if not (i > 0 and loc[i - 1] == "compute" and p.isidentifier() and p in _METHOD_TAGS)]
         field = ".".join(filter(None, [prefix, *loc])) or "(document)"
         message = err["msg"]
+        ctx = err.get("ctx") or {}
+        if err["type"] in ("union_tag_invalid", "union_tag_not_found"):
+            field += f".{ctx.get('discriminator', 'method').strip(chr(39))}"
+            tag = ctx.get("tag")
+            message = f"{tag!r} is not a known method" if tag is not None else "is missing"
+            tags = ctx.get("expected_tags") or ", ".join(repr(t) for t in sorted(_METHOD_TAGS))
+            problems.append(Problem(shown, field, message, f"one of {tags}"))
+            continue
         if err["type"] == "extra_forbidden":
             message = "unknown field"
         elif err["type"] == "missing":
