@@ -152,7 +152,7 @@ def validation_problems(exc: ValidationError, shown: str, prefix: str = "") -> l
             field += f".{ctx.get('discriminator', 'method').strip(chr(39))}"
             tag = ctx.get("tag")
             message = f"{tag!r} is not a known method" if tag is not None else "is missing"
-            tags = ctx.get("expected_tags") or ", ".join(repr(t) for t in sorted(_METHOD_TAGS))
+            tags = ctx.get("expected_tags") or ", ".join(repr(t) for t in _METHOD_TAGS)
             problems.append(Problem(shown, field, message, f"one of {tags}"))
             continue
         if err["type"] == "extra_forbidden":
@@ -167,7 +167,7 @@ def validation_problems(exc: ValidationError, shown: str, prefix: str = "") -> l
     return problems
 
 
-_METHOD_TAGS = frozenset({"operations", "hardware", "transformer", "reported", "measured"})
+_METHOD_TAGS = ("operations", "hardware", "transformer", "reported", "measured")
 
 
 def validate(data: Any, model: type[M], shown: str) -> M:
