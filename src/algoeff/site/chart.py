@@ -16,7 +16,8 @@ import html
 from typing import Any
 
 from algoeff.derive import BenchmarkView
-from algoeff.site.summary import factor, factor_range, moore_factor, tfs, years_between
+from algoeff.site.summary import factor, factor_range, tfs
+from algoeff.trend import decimal_year, moore_factor
 from algoeff.units import flop_to_tfs_days
 
 POINT_COLOUR = "#1f5fa8"
@@ -33,6 +34,7 @@ def figure(view: BenchmarkView) -> dict[str, Any]:
     rows = view.rows
     dates = [r.entry.publication.date.isoformat() for r in rows]
     values = [flop_to_tfs_days(r.estimate.flop) for r in rows]
+    pairs = list(zip(rows, values, strict=True))
     hover = []
     for r in rows:
         red = "—" if r.reduction is None else (
@@ -56,8 +58,8 @@ def figure(view: BenchmarkView) -> dict[str, Any]:
         "error_y": {
             "type": "data",
             "symmetric": False,
-            "array": [flop_to_tfs_days(r.estimate.flop_high) - v for r, v in zip(rows, values, strict=True)],
-            "arrayminus": [v - flop_to_tfs_days(r.estimate.flop_low) for r, v in zip(rows, values, strict=True)],
+            "array": [flop_to_tfs_days(r.estimate.flop_high) - v for r, v in pairs],
+            "arrayminus": [v - flop_to_tfs_days(r.estimate.flop_low) for r, v in pairs],
             "color": POINT_COLOUR,
             "thickness": 1,
             "width": 3,
@@ -80,7 +82,7 @@ def figure(view: BenchmarkView) -> dict[str, Any]:
     if view.baseline is not None and last_date is not None:
         start = view.baseline.entry.publication.date
         base_tfs = flop_to_tfs_days(view.baseline.estimate.flop)
-        span = years_between(start, last_date)
+        span = decimal_year(last_date) - decimal_year(start)
         data.append({
             "type": "scatter", "mode": "lines", "name": "Moore's law from the baseline",
             "x": [start.isoformat(), last_date.isoformat()],

@@ -1,40 +1,24 @@
 """Each benchmark's headline: the best entry, its reduction factor, the trend, Moore's law.
 
-Moore's law here is the comparison of "Measuring the Algorithmic Efficiency of
-Neural Networks" (Hernandez & Brown 2020, section 3): hardware cost per FLOP
-halving every 2 years, so over ``years`` the same budget buys 2 ** (years / 2)
-times the compute (11x over the 7 years from AlexNet to EfficientNet, against
-44x from algorithms).
-
-The trend fit lives in algoeff.trend (another module's concern); it is imported
-lazily so that the site builds, with '—' in place of halving times, without it.
+Moore's law is the comparison of "Measuring the Algorithmic Efficiency of
+Neural Networks" (Hernandez & Brown 2020): FLOP per dollar doubling every 2
+years, so over the years from the baseline to the best entry the same budget
+buys 2 ** (years / 2) times the compute (11x from AlexNet to EfficientNet,
+against 44x from algorithms). The span and the factor come from algoeff.trend,
+so the site, the README and `algoeff trend` agree.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import importlib
+import math
 from dataclasses import dataclass
-from typing import Any
 
 from algoeff.derive import BenchmarkView, Row
+from algoeff.errors import InputError
+from algoeff.trend import DEFAULT_DRAWS, DEFAULT_SEED, Trend, decimal_year, fit_trend, moore_factor
 from algoeff.units import flop_to_tfs_days, format_sig
 
-MOORE_DOUBLING_YEARS = 2.0
-DAYS_PER_YEAR = 365.25
-# The site's trend intervals are bootstrap draws; a fixed seed keeps rebuilds byte-identical.
-TREND_DRAWS = 1000
-TREND_SEED = 0
 DASH = "—"
-
-
-@dataclass(frozen=True)
-class TrendFigures:
-    """Halving time of the compute-to-target in months, with its interval."""
-
-    halving_months: float
-    halving_months_low: float
-    halving_months_high: float
 
 
 @dataclass(frozen=True)
@@ -43,16 +27,7 @@ class Headline:
     best: Row | None  # the frontier entry with the least compute
     span_years: float | None  # baseline date to best date
     moore_factor: float | None  # what Moore's law alone would give over span_years
-    trend: TrendFigures | None
-
-
-def years_between(start: dt.date, end: dt.date) -> float:
-    return (end - start).days / DAYS_PER_YEAR
-
-
-def moore_factor(years: float) -> float:
-    """How many times cheaper a fixed amount of compute gets over ``years`` by Moore's law."""
-    return float(2.0 ** (years / MOORE_DOUBLING_YEARS))
+    trend: Trend | None
 
 
 def best_row(view: BenchmarkView) -> Row | None:
@@ -62,42 +37,22 @@ def best_row(view: BenchmarkView) -> Row | None:
     return min(view.frontier, key=lambda r: (r.estimate.flop, r.entry.publication.date, r.entry.id))
 
 
-def _fit_trend_function() -> Any | None:
-    """algoeff.trend.fit_trend when that module is installed, else None."""
+def try_fit_trend(view: BenchmarkView, draws: int = DEFAULT_DRAWS) -> Trend | None:
+    """The frontier trend with the same draws and seed as `algoeff trend`; None without entries."""
     try:
-        module = importlib.import_module("algoeff.trend")
-    except ImportError:
+        return fit_trend(view, draws=draws, seed=DEFAULT_SEED)
+    except InputError:
         return None
-    return getattr(module, "fit_trend", None)
 
 
-def fit_trends(views: list[BenchmarkView]) -> dict[str, TrendFigures | None]:
-    """The halving time of each benchmark, or None where no trend can be fitted."""
-    fit = _fit_trend_function()
-    out: dict[str, TrendFigures | None] = {}
-    for view in views:
-        figures = None
-        if fit is not None:
-            try:
-                trend = fit(view, draws=TREND_DRAWS, seed=TREND_SEED)
-                figures = TrendFigures(
-                    float(trend.halving_months),
-                    float(trend.halving_months_low),
-                    float(trend.halving_months_high),
-                )
-            except (ValueError, ArithmeticError, LookupError):
-                # Too few frontier points (or none improving) leaves the trend undefined.
-                figures = None
-        out[view.benchmark.id] = figures
-    return out
-
-
-def headline(view: BenchmarkView, trend: TrendFigures | None) -> Headline:
+def headline(view: BenchmarkView, trend: Trend | None) -> Headline:
     best = best_row(view)
     if best is None or view.baseline is None:
         return Headline(view, best, None, None, trend)
-    years = years_between(view.baseline.entry.publication.date, best.entry.publication.date)
-    return Headline(view, best, years, moore_factor(years), trend)
+    span = decimal_year(best.entry.publication.date) - decimal_year(
+        view.baseline.entry.publication.date
+    )
+    return Headline(view, best, span, moore_factor(span), trend)
 
 
 # -- how numbers read on the site -------------------------------------------------
@@ -121,13 +76,18 @@ def factor_range(low: float, high: float) -> str:
     return f"{format_sig(low, 2)}–{format_sig(high, 2)}×"
 
 
-def months(trend: TrendFigures | None) -> str:
-    if trend is None:
+def _months(value: float) -> str:
+    return "no fall" if math.isinf(value) else format_sig(value, 2)
+
+
+def months(trend: Trend | None) -> str:
+    """The halving time with its 95 % interval, e.g. '16 months (11–27)'; '—' with no fit."""
+    if trend is None or trend.halving_months is None:
         return DASH
-    return (
-        f"{format_sig(trend.halving_months, 2)} months "
-        f"({format_sig(trend.halving_months_low, 2)}–{format_sig(trend.halving_months_high, 2)})"
-    )
+    text = f"{_months(trend.halving_months)} months"
+    if trend.halving_months_low is not None and trend.halving_months_high is not None:
+        text += f" ({_months(trend.halving_months_low)}–{_months(trend.halving_months_high)})"
+    return text
 
 
 def years(value: float) -> str:

@@ -36,6 +36,7 @@ PAGE = Template("""<!DOCTYPE html>
 <meta http-equiv="Content-Security-Policy" content="$csp">
 <meta name="referrer" content="no-referrer">
 <title>$title</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="${base}assets/style.css">
 </head>
 <body>
@@ -121,7 +122,7 @@ def page(
     trail: Sequence[tuple[str | None, str]] = (),
     scripts: Iterable[str] = (),
 ) -> str:
-    """A whole HTML document; ``base`` is the relative path back to the site root ('' or '../..')."""
+    """A whole HTML document; ``base`` leads back to the site root ('' or '../../')."""
     tags = "".join(f'<script src="{esc(base + s)}" defer></script>\n' for s in scripts)
     return PAGE.substitute(
         csp=esc(CSP),

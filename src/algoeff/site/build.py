@@ -1,0 +1,167 @@
+"""`algoeff site build`: the dataset as a static website that needs no server.
+
+Layout of the output folder (every link relative, every page an index.html, so
+it works from GitHub Pages, any static host, or straight from the disk):
+
+    index.html                                  home: each benchmark's headline
+    benchmarks/<benchmark>/index.html           frontier, all entries, the chart
+    entries/<benchmark>/<entry>/index.html      one analysis in full
+    downloads/index.html                        CSV, JSON, JSON Schemas
+    assets/                                     style.css, chart.js, plotly.min.js
+
+The folder is built beside the target and swapped in at the end, so a failed
+build leaves the previous site whole; a folder that was not built by this
+command is never deleted.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from algoeff.dataset import Dataset, load_dataset
+from algoeff.derive import derive
+from algoeff.errors import InputError, MissingExtraError, Problem, ProblemsError
+from algoeff.loading import display_path
+from algoeff.site import downloads, pages
+from algoeff.site.summary import Headline, headline, try_fit_trend
+from algoeff.site.templates import safe_url
+
+DEFAULT_OUT = Path("_site")
+DEFAULT_REPO_URL = "https://github.com/algoeff/algoeff/blob/main/"
+MARKER = ".algoeff-site"
+MARKER_TEXT = b"Built by `algoeff site build`; the whole folder is replaced on every build.\n"
+ASSETS = ("style.css", "chart.js")
+
+
+@dataclass(frozen=True)
+class SiteResult:
+    out: Path
+    benchmarks: int
+    entries: int
+    files: int
+
+
+def plotly_js() -> bytes:
+    """The plotly.min.js that ships inside the plotly Python package (served locally, no CDN)."""
+    try:
+        bundle = resources.files("plotly") / "package_data" / "plotly.min.js"
+    except ModuleNotFoundError:
+        raise MissingExtraError("plotly", "site", "algoeff site build") from None
+    if not bundle.is_file():
+        raise MissingExtraError("plotly", "site", "algoeff site build")
+    return bundle.read_bytes()
+
+
+def asset(name: str) -> bytes:
+    return (resources.files("algoeff.site") / "assets" / name).read_bytes()
+
+
+def check_repo_url(repo_url: str) -> str:
+    """The repository base URL, ending in '/'; a one-line error unless it is http(s)."""
+    if safe_url(repo_url) is None:
+        raise InputError(f"--repo-url: {repo_url!r} is not an http(s) URL "
+                         f"(expected e.g. {DEFAULT_REPO_URL})")
+    return repo_url if repo_url.endswith("/") else repo_url + "/"
+
+
+def _prepare(out: Path) -> None:
+    """Refuse to replace a folder that this command did not build."""
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{display_path(out)}: is a file (expected a folder for the site)")
+    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
+        raise InputError(
+            f"{display_path(out)}: is not empty and was not built by `algoeff site build` "
+            "(expected an empty or new folder); choose another --out or empty it"
+        )
+
+
+class _Writer:
+    """Writes files under one folder, creating each parent folder once."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.made: set[Path] = set()
+        self.count = 0
+
+    def write(self, rel: str, data: bytes | str) -> None:
+        path = self.root / rel
+        parent = path.parent
+        if parent not in self.made:
+            parent.mkdir(parents=True, exist_ok=True)
+            self.made.add(parent)
+        path.write_bytes(data.encode() if isinstance(data, str) else data)
+        self.count += 1
+
+
+def _relative(path: Path, root: Path) -> str | None:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return None
+
+
+def write_site(dataset: Dataset, headlines: list[Headline], writer: _Writer, repo_url: str,
+               plotly: bytes) -> None:
+    """Every page, asset and download of the site."""
+    views = [h.view for h in headlines]
+    csv = downloads.csv_bytes(dataset, views)
+    writer.write(MARKER, MARKER_TEXT)
+    writer.write(".nojekyll", b"")  # GitHub Pages: serve the folder as is
+    for name in ASSETS:
+        writer.write(f"assets/{name}", asset(name))
+    writer.write("assets/plotly.min.js", plotly)
+    writer.write("index.html", pages.home_page(headlines, csv is not None))
+    writer.write(pages.DOWNLOADS, pages.downloads_page(csv is not None))
+    if csv is not None:
+        writer.write(f"downloads/{pages.CSV_NAME}", csv)
+    writer.write(f"downloads/{pages.JSON_NAME}", downloads.everything_json(headlines, dataset.root))
+    for name, data in downloads.schema_files().items():
+        writer.write(f"downloads/{name}", data)
+    root = dataset.root.resolve()
+    for h in headlines:
+        writer.write(pages.benchmark_href(h.view.benchmark.id), pages.benchmark_page(h))
+        for row in h.view.rows:
+            rel = _relative(row.loaded.path, root)
+            shown = rel or f"analysis/{row.entry.benchmark}/{row.entry.id}.yaml"
+            url = repo_url + rel if rel is not None else None
+            writer.write(
+                pages.entry_href(row.entry.benchmark, row.entry.id),
+                pages.entry_page(row, h.view, url, shown),
+            )
+
+
+def build_site(
+    root: Path, out: Path = DEFAULT_OUT, *, repo_url: str = DEFAULT_REPO_URL
+) -> SiteResult:
+    """Build the site of the dataset at ``root`` into ``out``; raises ProblemsError on bad data."""
+    repo_url = check_repo_url(repo_url)
+    plotly = plotly_js()
+    _prepare(out)
+    dataset = load_dataset(root)
+    problems: list[Problem] = list(dataset.problems)
+    views = derive(dataset, problems)
+    if problems:
+        raise ProblemsError([*problems, Problem(
+            display_path(root), "(dataset)", "the site was not built",
+            "no errors; `algoeff check` lists them all")])
+    headlines = [headline(v, try_fit_trend(v)) for v in views]
+
+    out = out.absolute()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        writer = _Writer(staging)
+        write_site(dataset, headlines, writer, repo_url, plotly)
+        if out.exists():
+            shutil.rmtree(out)
+        staging.rename(out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    # mkdtemp creates the folder private (0700); a published site must be readable.
+    out.chmod(0o755)
+    return SiteResult(out, len(views), sum(len(v.rows) for v in views), writer.count)
