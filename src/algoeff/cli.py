@@ -7,7 +7,6 @@ are imported only when run, so `algoeff --help` and the core never import torch.
 from __future__ import annotations
 
 import importlib
-import sys
 from typing import Any
 
 import click
@@ -42,6 +41,20 @@ class LazyGroup(click.Group):
         command: click.Command = getattr(importlib.import_module(module_name), attr)
         return command
 
+    def invoke(self, ctx: click.Context) -> Any:
+        """User mistakes raised as AlgoeffError become one line and exit status 1."""
+        try:
+            return super().invoke(ctx)
+        except AlgoeffError as exc:
+            raise UserError(str(exc)) from None
+
+
+class UserError(click.ClickException):
+    """An AlgoeffError shown as `error: ...`, exit status 1, never a traceback."""
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"error: {self.format_message()}", err=True)
+
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="algoeff")
@@ -55,9 +68,5 @@ def cli() -> None:
 
 
 def main(argv: list[str] | None = None) -> Any:
-    """Entry point: user mistakes become one line on stderr and exit status 1, never a traceback."""
-    try:
-        return cli.main(args=argv, prog_name="algoeff", standalone_mode=True)
-    except AlgoeffError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
+    """Console entry point."""
+    return cli.main(args=argv, prog_name="algoeff")

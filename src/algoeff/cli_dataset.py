@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from algoeff.checks import check_dataset
 from algoeff.cli_common import json_option, print_json, report, resolve_root, root_option
@@ -167,7 +168,7 @@ def show(benchmark: str | None, root: Path | None, all_rows: bool, as_json: bool
     console = Console()
     for view in views:
         b = view.benchmark
-        table = Table(title=f"{b.name}: {format_sig(b.threshold, 4)} {b.metric.unit} {b.metric.name}",
+        table = Table(title=f"{b.name}: {b.threshold:g} {b.metric.unit} {b.metric.name}",
                       title_justify="left")
         for col, just in (("Entry", "left"), ("Date", "left"), ("Compute (tfs-days)", "right"),
                           ("Range", "right"), ("Reduction", "right"), ("Published", "left"),
@@ -176,7 +177,7 @@ def show(benchmark: str | None, root: Path | None, all_rows: bool, as_json: bool
         for r in view.rows if all_rows else view.frontier:
             pub = primary_published(r)
             published = "—" if pub is None else f"{format_sig(pub.value)} {pub.unit} ({pub.convention})"
-            table.add_row(
+            cells = (
                 r.entry.name,
                 r.entry.publication.date.isoformat(),
                 format_sig(r.estimate.tfs_days),
@@ -185,8 +186,9 @@ def show(benchmark: str | None, root: Path | None, all_rows: bool, as_json: bool
                 published,
                 r.estimate.method,
                 "●" if r.on_frontier else "",
-                markup=False,
             )
+            # Entry text is untrusted: Text() shows it literally, never as rich markup.
+            table.add_row(*(Text(c) for c in cells))
         console.print(table)
 
 

@@ -118,7 +118,7 @@ def markdown_tables(views: list[BenchmarkView]) -> str:
     parts: list[str] = []
     for view in views:
         b = view.benchmark
-        parts.append(f"### {format_sig(b.threshold, 4)} {md(b.metric.unit)} {md(b.metric.name)} "
+        parts.append(f"### {b.threshold:g} {md(b.metric.unit)} {md(b.metric.name)} "
                      f"on {md(b.dataset)} ({md(b.label)}-level)\n")
         parts.append(
             "| Publication | Date | Compute (tfs-days) | Range | Reduction factor "
