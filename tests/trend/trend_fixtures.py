@@ -1,4 +1,4 @@
-"""A small synthetic dataset on disk for the trend and chart tests.
+"""A small synthetic dataset on disk for the trend and chart tests (used by conftest.py).
 
 Entries use the ``reported`` method in tfs-days, so their compute is exactly the
 figure written; the default benchmark is the efficiency paper's Table 3 frontier
@@ -13,7 +13,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-import pytest
 import yaml
 
 
@@ -97,25 +96,19 @@ def _entry(bench_id: str, spec: Spec) -> dict[str, object]:
 MakeDataset = Callable[..., Path]
 
 
-@pytest.fixture
-def make_dataset(tmp_path: Path) -> MakeDataset:
-    """Write ``{benchmark_id: specs}`` (default: Table 3) as a dataset; return its root."""
-
-    def make(benchmarks: dict[str, Sequence[Spec]] | None = None) -> Path:
-        chosen = benchmarks if benchmarks is not None else {"synthetic-alexnet": TABLE3}
-        root = tmp_path / "dataset"
-        (root / "data").mkdir(parents=True)
-        defs = [_benchmark(b, specs[0].id) for b, specs in chosen.items()]
-        (root / "data" / "benchmarks.yaml").write_text(
-            yaml.safe_dump({"benchmarks": defs}, sort_keys=False), encoding="utf-8"
-        )
-        for bench_id, specs in chosen.items():
-            folder = root / "analysis" / bench_id
-            folder.mkdir(parents=True)
-            for spec in specs:
-                (folder / f"{spec.id}.yaml").write_text(
-                    yaml.safe_dump(_entry(bench_id, spec), sort_keys=False), encoding="utf-8"
-                )
-        return root
-
-    return make
+def write_dataset(root: Path, benchmarks: dict[str, Sequence[Spec]] | None = None) -> Path:
+    """Write ``{benchmark_id: specs}`` (default: Table 3) as a dataset at ``root``."""
+    chosen = benchmarks if benchmarks is not None else {"synthetic-alexnet": TABLE3}
+    (root / "data").mkdir(parents=True)
+    defs = [_benchmark(b, specs[0].id) for b, specs in chosen.items()]
+    (root / "data" / "benchmarks.yaml").write_text(
+        yaml.safe_dump({"benchmarks": defs}, sort_keys=False), encoding="utf-8"
+    )
+    for bench_id, specs in chosen.items():
+        folder = root / "analysis" / bench_id
+        folder.mkdir(parents=True)
+        for spec in specs:
+            (folder / f"{spec.id}.yaml").write_text(
+                yaml.safe_dump(_entry(bench_id, spec), sort_keys=False), encoding="utf-8"
+            )
+    return root
