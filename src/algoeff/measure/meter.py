@@ -1,0 +1,657 @@
+"""ComputeMeter: the training FLOP a real PyTorch loop executes, and when it first reached a target.
+
+    meter = ComputeMeter(model, threshold=0.95, metric="accuracy", log_path="run.jsonl")
+    for x, y in loader:
+        with meter.step(examples=len(x)):
+            loss = loss_fn(model(x), y); loss.backward(); opt.step(); opt.zero_grad()
+    meter.evaluate(accuracy=acc)        # records the metric; notices the first crossing
+    meter.close()                       # final record; meter.result has the totals
+
+How it counts. ``torch.utils.flop_counter.FlopCounterMode`` (or algoeff's patched
+factory, ``algoeff.measure.counting.flop_counter_mode``, when present) sees every
+matmul, convolution and attention call at the dispatcher, so a step is counted as
+it actually runs: forward, backward and anything else inside it. Counting every
+step through a Python dispatch mode would slow training several-fold, so each
+distinct step *signature* (the shapes, dtypes and devices of the model's inputs,
+``model.training`` and grad mode) is counted once, when first seen, and its count
+reused for every later step with that signature. The model's inputs are found by
+a forward pre-hook on the model.
+
+Phases. Every counted operation is filed by when it ran: outside autograd's
+backward (forward), inside it with grad mode off (backward), or inside it with
+grad mode ON (the forward recomputation of activation checkpointing, which
+torch.utils.checkpoint runs under ``enable_grad``). Model FLOP = forward +
+backward; hardware FLOP adds the recomputation. Fused attention backward kernels
+recompute the score matrix too; the counter's formula for them includes it, so
+the meter books 2x the attention forward as model FLOP and the excess as
+recomputation. ``training_flop`` everywhere means model FLOP.
+
+Evaluation. Calls of the model outside ``meter.step()`` are evaluation (or any
+other non-training) forward passes; they are counted the same way, per call
+signature, and reported separately as ``eval_flop``.
+
+Distributed. Under torch.distributed each rank counts its own work; totals in
+evaluation records, the final record and ``meter.result`` are summed over ranks
+by an all-reduce, so ``evaluate()``, ``result`` and ``close()`` are collectives
+that every rank must call. Only rank 0 writes the run log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import warnings
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import torch
+from torch import nn
+from torch.utils.flop_counter import FlopCounterMode
+
+from algoeff.runlog import (
+    SCHEMA_ID,
+    Direction,
+    Evaluation,
+    Final,
+    Header,
+    ModelSummary,
+    RunLogWriter,
+    Signature,
+    Steps,
+    reached,
+)
+
+DEFAULT_FLUSH_EVERY = 100
+
+aten = torch.ops.aten
+
+
+def flop_counter() -> tuple[FlopCounterMode, str]:
+    """A fresh FLOP counter and its name: algoeff's patched factory when it is installed."""
+    try:
+        from algoeff.measure.counting import flop_counter_mode  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        return FlopCounterMode(display=False), "torch.utils.flop_counter.FlopCounterMode"
+    mode: FlopCounterMode = flop_counter_mode()
+    return mode, "algoeff.measure.counting.flop_counter_mode"
+
+
+# Fused attention backward ops and the layout of their query/key/value arguments
+# (args[1:4], after grad_out): (batch, heads, seq, dim) or (batch, seq, heads, dim).
+_ATTENTION_BACKWARD: dict[str, str] = {
+    "_scaled_dot_product_efficient_attention_backward": "bhsd",
+    "_scaled_dot_product_flash_attention_backward": "bhsd",
+    "_scaled_dot_product_cudnn_attention_backward": "bhsd",
+    "_scaled_dot_product_flash_attention_for_cpu_backward": "bhsd",
+    "_flash_attention_backward": "bshd",
+    "_efficient_attention_backward": "bshd",
+}
+
+
+def _attention_model_backward_flop(args: tuple[Any, ...], layout: str) -> int | None:
+    """2 x the attention forward (QK^T and AV): the backward's model FLOP, without recomputation."""
+    if len(args) < 4 or not all(isinstance(a, torch.Tensor) and a.dim() == 4 for a in args[1:4]):
+        return None
+    q, k, v = (tuple(int(d) for d in a.shape) for a in args[1:4])
+    if layout == "bhsd":
+        b, h, s_q, d = q
+        s_k = k[2]
+    else:
+        b, s_q, h, d = q
+        s_k = k[1]
+    forward = 2 * b * h * s_q * s_k * d + 2 * b * h * s_q * s_k * v[3]
+    return 2 * forward
+
+
+class PhaseCounter:
+    """A FLOP counter whose counts are split into forward, backward and recomputation."""
+
+    def __init__(self) -> None:
+        self.mode, self.name = flop_counter()
+        self.forward = 0
+        self.backward = 0
+        self.recompute = 0
+        registry: dict[Any, Callable[..., int]] = self.mode.flop_registry
+        self.mode.flop_registry = {op: self._tap(op, fn) for op, fn in registry.items()}
+
+    def _tap(self, op: Any, formula: Callable[..., int]) -> Callable[..., int]:
+        layout = _ATTENTION_BACKWARD.get(getattr(op, "__name__", ""))
+
+        def tapped(*args: Any, **kwargs: Any) -> int:
+            flop = int(formula(*args, **kwargs))
+            if torch._C._current_graph_task_id() == -1:
+                self.forward += flop
+            elif torch.is_grad_enabled():
+                # Backward runs with grad mode off unless create_graph=True; checkpointing
+                # recomputes its forward under enable_grad.
+                self.recompute += flop
+            else:
+                model = _attention_model_backward_flop(args, layout) if layout else None
+                if model is not None and model < flop:
+                    self.backward += model
+                    self.recompute += flop - model
+                else:
+                    self.backward += flop
+            return flop
+
+        return tapped
+
+    def __enter__(self) -> PhaseCounter:
+        self.mode.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.mode.__exit__(*exc)
+
+    @property
+    def model(self) -> int:
+        return self.forward + self.backward
+
+    @property
+    def hardware(self) -> int:
+        return self.forward + self.backward + self.recompute
+
+
+def _describe(value: Any) -> Hashable:
+    """A hashable description of a model argument: shape, dtype and device for tensors."""
+    if isinstance(value, torch.Tensor):
+        return ("T", tuple(value.shape), value.dtype, value.device.type)
+    if isinstance(value, (list, tuple)):
+        return (type(value).__name__, tuple(_describe(v) for v in value))
+    if isinstance(value, dict):
+        return ("dict", tuple((k, _describe(v)) for k, v in value.items()))
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return type(value).__name__
+
+
+def _show(desc: Hashable) -> str:
+    """The description as text for the run log, e.g. ``float32[64, 64]``."""
+    if isinstance(desc, tuple) and desc and desc[0] == "T":
+        dtype = str(desc[2]).removeprefix("torch.")
+        return f"{dtype}[{', '.join(str(d) for d in desc[1])}]@{desc[3]}"
+    if isinstance(desc, tuple) and desc and desc[0] in ("list", "tuple", "dict"):
+        inner = desc[1]
+        if desc[0] == "dict":
+            return "{" + ", ".join(f"{k}: {_show(v)}" for k, v in inner) + "}"
+        return "(" + ", ".join(_show(v) for v in inner) + ")"
+    return repr(desc)
+
+
+@dataclass
+class _Count:
+    """One counted signature: its id and its FLOP per step (or per call)."""
+
+    id: str
+    key: Hashable
+    forward: int
+    backward: int
+    recompute: int
+
+    @property
+    def model(self) -> int:
+        return self.forward + self.backward
+
+    @property
+    def hardware(self) -> int:
+        return self.model + self.recompute
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """Totals of a metered run (summed over ranks under torch.distributed)."""
+
+    training_flop: int  # model FLOP: forward + backward
+    hardware_flop: int  # training_flop + recomputed forward work
+    flop_to_target: int | None  # training_flop at the first evaluation reaching the threshold
+    examples: int
+    steps: int
+    wall_seconds: float
+    evaluations: tuple[Evaluation, ...]
+    eval_flop: int
+    examples_to_target: int | None
+    steps_to_target: int | None
+
+
+class _StepContext:
+    """The context manager returned by ``meter.step()``; one reused instance, for speed."""
+
+    __slots__ = ("examples", "meter")
+
+    def __init__(self, meter: ComputeMeter) -> None:
+        self.meter = meter
+        self.examples = 0
+
+    def __enter__(self) -> None:
+        self.meter._begin_step()
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.meter._end_step(self.examples, failed=kind is not None)
+
+
+class ComputeMeter:
+    """Measure the training compute of a real loop and its compute-to-target.
+
+    ``metric``, ``threshold`` and ``direction`` say which evaluation counts as reaching
+    the target; ``seed`` is recorded in the log's header (the meter sets no seed).
+    ``log_path=None`` writes no log. Use as a context manager or call ``close()``.
+    """
+
+    def __init__(
+        self,
+        model: nn.Module,
+        threshold: float = 0.791,
+        metric: str = "top5",
+        log_path: str | Path | None = "run.jsonl",
+        direction: Direction = "higher",
+        seed: int | None = None,
+        flush_every: int = DEFAULT_FLUSH_EVERY,
+    ) -> None:
+        if direction not in ("higher", "lower"):
+            raise ValueError(f"direction must be 'higher' or 'lower', not {direction!r}")
+        if flush_every < 1:
+            raise ValueError(f"flush_every must be at least 1, not {flush_every}")
+        self.model = model
+        self.threshold = float(threshold)
+        self.metric = metric
+        self.direction: Direction = direction
+        self.flush_every = flush_every
+        self.rank, self.world_size = _rank_and_world()
+        # How many times the FLOP counter ran (once per new signature); tests assert on it.
+        self.counter_runs = 0
+
+        self._train: dict[Hashable, _Count] = {}  # full step key -> count
+        self._first: dict[Hashable, Hashable] = {}  # first call's key -> full step key
+        self._eval: dict[Hashable, _Count] = {}
+        self._recount = False
+        self._warned: set[str] = set()
+
+        self._in_step = False
+        self._step_calls: list[Hashable] = []
+        self._step_counter: PhaseCounter | None = None
+        self._eval_counter: PhaseCounter | None = None
+        self._eval_key: Hashable = None
+        self._depth = 0
+
+        self._training_flop = 0
+        self._hardware_flop = 0
+        self._examples = 0
+        self._steps = 0
+        self._eval_flop = 0
+        self._evaluations: list[Evaluation] = []
+        self._target: Evaluation | None = None
+        self._group: tuple[_Count, int, int] | None = None  # count, steps, examples
+        self._closed = False
+        self._step_context = _StepContext(self)
+
+        _, counter_name = flop_counter()
+        self._started = time.perf_counter()
+        self._writer = RunLogWriter(Path(log_path)) if log_path is not None and self.rank == 0 else None
+        self._write(self._header(seed, counter_name))
+        self._hooks = [
+            model.register_forward_pre_hook(self._pre_hook, with_kwargs=True),
+            model.register_forward_hook(self._post_hook, always_call=True),
+        ]
+
+    # --- public API --------------------------------------------------------------
+
+    def step(self, examples: int) -> _StepContext:
+        """Context manager around one training step (forward, backward, optimizer)."""
+        ctx = self._step_context
+        ctx.examples = examples
+        return ctx
+
+    def evaluate(self, **metrics: float) -> bool:
+        """Record metric values; True when this is the first evaluation reaching the threshold.
+
+        Under torch.distributed every rank must call it (totals are all-reduced) and rank
+        0's metric values are the ones recorded.
+        """
+        if self._in_step:
+            raise RuntimeError("meter.evaluate() was called inside meter.step()")
+        if self._closed:
+            raise RuntimeError("meter.evaluate() was called after meter.close()")
+        self._flush()
+        values = {name: float(v) for name, v in metrics.items()}
+        if self.world_size > 1:
+            values = _broadcast(values)
+        totals = self._totals()
+        crossed = (
+            self._target is None
+            and self.metric in values
+            and reached(values[self.metric], self.threshold, self.direction)
+        )
+        record = Evaluation(
+            record="evaluation",
+            index=len(self._evaluations) + 1,
+            metrics=values,
+            training_flop=totals[0],
+            hardware_flop=totals[1],
+            examples=totals[2],
+            steps=totals[3],
+            eval_flop=totals[4],
+            wall_seconds=round(time.perf_counter() - self._started, 6),
+            crossed=crossed,
+        )
+        self._evaluations.append(record)
+        if crossed:
+            self._target = record
+        self._write(record)
+        return crossed
+
+    @property
+    def result(self) -> RunResult:
+        """The totals so far (a collective under torch.distributed: call it on every rank)."""
+        self._flush()
+        training, hardware, examples, steps, eval_flop = self._totals()
+        target = self._target
+        return RunResult(
+            training_flop=training,
+            hardware_flop=hardware,
+            flop_to_target=target.training_flop if target else None,
+            examples=examples,
+            steps=steps,
+            wall_seconds=time.perf_counter() - self._started,
+            evaluations=tuple(self._evaluations),
+            eval_flop=eval_flop,
+            examples_to_target=target.examples if target else None,
+            steps_to_target=target.steps if target else None,
+        )
+
+    def close(self) -> RunResult:
+        """Write the final record, close the log and remove the hooks; returns the result."""
+        if self._closed:
+            return self.result
+        result = self.result
+        self._write(
+            Final(
+                record="final",
+                training_flop=result.training_flop,
+                hardware_flop=result.hardware_flop,
+                examples=result.examples,
+                steps=result.steps,
+                eval_flop=result.eval_flop,
+                evaluations=len(result.evaluations),
+                wall_seconds=round(result.wall_seconds, 6),
+                flop_to_target=result.flop_to_target,
+                ended_at=_now(),
+            )
+        )
+        if self._writer is not None:
+            self._writer.close()
+        for hook in self._hooks:
+            hook.remove()
+        self._closed = True
+        return result
+
+    def __enter__(self) -> ComputeMeter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """Calls of the model inside this block are not counted at all (e.g. a logging probe)."""
+        self._depth += 1
+        try:
+            yield
+        finally:
+            self._depth -= 1
+
+    # --- hooks --------------------------------------------------------------------
+
+    def _key(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Hashable:
+        return (_describe(args), _describe(kwargs), self.model.training, torch.is_grad_enabled())
+
+    def _pre_hook(self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        if self._depth:
+            return
+        if self._in_step:
+            key = self._key(args, kwargs)
+            self._step_calls.append(key)
+            if len(self._step_calls) == 1 and (self._recount or key not in self._first):
+                self._step_counter = PhaseCounter()
+                self.counter_runs += 1
+                self._step_counter.__enter__()
+            return
+        if self._eval_counter is not None:
+            return  # the model called inside its own evaluation forward
+        key = self._key(args, kwargs)
+        count = self._eval.get(key)
+        if count is not None:
+            self._eval_flop += count.model
+            return
+        self._eval_key = key
+        self._eval_counter = PhaseCounter()
+        self.counter_runs += 1
+        self._eval_counter.__enter__()
+
+    def _post_hook(self, module: nn.Module, args: tuple[Any, ...], output: Any) -> None:
+        counter = self._eval_counter
+        if counter is None or self._in_step:
+            return
+        self._eval_counter = None
+        counter.__exit__(None, None, None)
+        count = _Count(f"e{len(self._eval) + 1}", self._eval_key, counter.forward,
+                       counter.backward, counter.recompute)
+        self._eval[self._eval_key] = count
+        self._eval_flop += count.model
+        self._write(self._signature_record(count, "eval"))
+
+    # --- steps --------------------------------------------------------------------
+
+    def _begin_step(self) -> None:
+        if self._in_step:
+            raise RuntimeError("meter.step() blocks cannot be nested")
+        if self._closed:
+            raise RuntimeError("meter.step() was used after meter.close()")
+        self._in_step = True
+        self._step_calls = []
+
+    def _end_step(self, examples: int, failed: bool) -> None:
+        counter = self._step_counter
+        self._step_counter = None
+        self._in_step = False
+        if counter is not None:
+            counter.__exit__(None, None, None)
+        if failed:
+            return
+        if not self._step_calls:
+            self._warn_once("no-call", "meter.step() saw no call of the model: nothing counted")
+            return
+        first = self._step_calls[0]
+        full = tuple(self._step_calls)
+        if counter is not None:
+            count = _Count(f"t{len(self._train) + 1}", full, counter.forward, counter.backward,
+                           counter.recompute)
+            self._train[full] = count
+            self._first[first] = full
+            self._recount = False
+            self._write(self._signature_record(count, "train"))
+        else:
+            cached = self._train.get(full)
+            if cached is None:
+                # The later calls of this step differ from the counted step that began the
+                # same way: charge that count once and count the next step afresh.
+                cached = self._train[self._first[first]]
+                self._recount = True
+                self._warn_once(
+                    "varying",
+                    "a step called the model with different inputs than the counted step that "
+                    "began the same way; charged that step's count once and recounting",
+                )
+            count = cached
+        group = self._group
+        if group is not None and group[0] is not count:
+            self._flush()  # before the totals move on: a group's totals end with its last step
+            group = None
+        self._training_flop += count.model
+        self._hardware_flop += count.hardware
+        self._examples += examples
+        self._steps += 1
+        if group is None:
+            self._group = (count, 1, examples)
+        else:
+            self._group = (count, group[1] + 1, group[2] + examples)
+        if self._group[1] >= self.flush_every:
+            self._flush()
+
+    def _flush(self) -> None:
+        """Write the pending group of steps (this rank's running totals)."""
+        group = self._group
+        if group is None:
+            return
+        self._group = None
+        count, steps, examples = group
+        self._write(
+            Steps(
+                record="steps",
+                signature=count.id,
+                steps=steps,
+                examples=examples,
+                training_flop_per_step=count.model,
+                hardware_flop_per_step=count.hardware,
+                training_flop=self._training_flop,
+                hardware_flop=self._hardware_flop,
+                total_steps=self._steps,
+                total_examples=self._examples,
+                wall_seconds=round(time.perf_counter() - self._started, 6),
+            )
+        )
+
+    # --- helpers ------------------------------------------------------------------
+
+    def _totals(self) -> tuple[int, int, int, int, int]:
+        """training, hardware, examples, steps, eval FLOP; summed over ranks (steps: max)."""
+        local = [self._training_flop, self._hardware_flop, self._examples, self._eval_flop]
+        if self.world_size == 1:
+            return local[0], local[1], local[2], self._steps, local[3]
+        summed = _all_reduce(local, "sum")
+        (steps,) = _all_reduce([self._steps], "max")
+        return summed[0], summed[1], summed[2], steps, summed[3]
+
+    def _signature_record(self, count: _Count, kind: str) -> Signature:
+        key = count.key
+        if kind == "train":
+            calls = key if isinstance(key, tuple) else (key,)
+        else:
+            calls = (key,)
+        inputs = "; ".join(_show_call(c) for c in calls)
+        last = calls[0]
+        training, grad = (last[2], last[3]) if isinstance(last, tuple) else (False, False)
+        return Signature(
+            record="signature",
+            id=count.id,
+            kind="train" if kind == "train" else "eval",
+            inputs=inputs[:2000],
+            training=bool(training),
+            grad_enabled=bool(grad),
+            forward_flop=count.forward,
+            backward_flop=count.backward,
+            recompute_flop=count.recompute,
+            model_flop=count.model,
+            hardware_flop=count.hardware,
+        )
+
+    def _header(self, seed: int | None, counter_name: str) -> Header:
+        inner = getattr(self.model, "module", self.model)
+        return Header(
+            record="header",
+            schema_id=SCHEMA_ID,
+            started_at=_now(),
+            algoeff_version=_version(),
+            torch_version=torch.__version__,
+            device=_device_of(self.model),
+            world_size=self.world_size,
+            rank=self.rank,
+            seed=seed,
+            model=ModelSummary(
+                class_name=type(inner).__name__,
+                parameters=sum(p.numel() for p in self.model.parameters()),
+            ),
+            metric=self.metric,
+            threshold=self.threshold,
+            direction=self.direction,
+            counter=counter_name,
+            flop_convention="multiply-add=2",
+            flush_every=self.flush_every,
+        )
+
+    def _write(self, record: Any) -> None:
+        if self._writer is not None:
+            self._writer.write(record)
+
+    def _warn_once(self, key: str, message: str) -> None:
+        if key not in self._warned:
+            self._warned.add(key)
+            warnings.warn(message, RuntimeWarning, stacklevel=3)
+
+
+def _show_call(key: Hashable) -> str:
+    if not isinstance(key, tuple) or len(key) != 4:
+        return repr(key)
+    args, kwargs, _, _ = key
+    text = _show(args)
+    if isinstance(kwargs, tuple) and kwargs[1]:
+        text += " " + _show(kwargs)
+    return text
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _version() -> str:
+    try:
+        return metadata.version("algoeff")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def _device_of(model: nn.Module) -> str:
+    param = next(model.parameters(), None)
+    device = param.device if param is not None else torch.device("cpu")
+    if device.type == "cuda":
+        return f"cuda ({torch.cuda.get_device_name(device)})"
+    return device.type
+
+
+def _rank_and_world() -> tuple[int, int]:
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+
+def _reduce_device() -> torch.device:
+    import torch.distributed as dist
+
+    if dist.get_backend() == "nccl":
+        return torch.device("cuda", torch.cuda.current_device())
+    return torch.device("cpu")
+
+
+def _all_reduce(values: list[int], op: str) -> list[int]:
+    """Sum (or max) integers over ranks; float64 is exact to 2**53 and within 1e-16 beyond."""
+    import torch.distributed as dist
+
+    tensor = torch.tensor(values, dtype=torch.float64, device=_reduce_device())
+    dist.all_reduce(tensor, op=dist.ReduceOp.SUM if op == "sum" else dist.ReduceOp.MAX)
+    return [round(v) for v in tensor.tolist()]
+
+
+def _broadcast(values: dict[str, float]) -> dict[str, float]:
+    import torch.distributed as dist
+
+    box: list[Any] = [values]
+    dist.broadcast_object_list(box, src=0)
+    return dict(box[0])
