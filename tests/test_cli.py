@@ -120,6 +120,7 @@ def test_check_clean_and_strict(write_dataset: Write) -> None:
     entry = entry_dict("base")
     del entry["compute"]["epochs"]["source"]
     root = write_dataset({"base": entry})
+    runner.invoke(cli, ["render", "--root", str(root)])
     assert runner.invoke(cli, ["check", "--root", str(root)]).exit_code == 0
     strict = runner.invoke(cli, ["check", "--strict", "--root", str(root)])
     assert strict.exit_code == 1

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -194,9 +195,22 @@ def check_baselines(dataset: Dataset, views: list[BenchmarkView]) -> list[Proble
     return problems
 
 
-def check_dataset(root: Path, files: list[Path] | None = None, *, outputs: bool = True,
-                  today: dt.date | None = None) -> list[Problem]:
-    """Every problem in the dataset at ``root`` (or only in ``files``), sorted."""
+@dataclass(frozen=True)
+class Audit:
+    """A loaded dataset, its derived views, and every problem found in it."""
+
+    dataset: Dataset
+    views: list[BenchmarkView]
+    problems: list[Problem]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+
+def audit_dataset(root: Path, files: list[Path] | None = None, *, outputs: bool = True,
+                  today: dt.date | None = None) -> Audit:
+    """Load, derive and check the dataset at ``root`` (or only ``files``) in one pass."""
     dataset = load_dataset(root, files)
     problems = list(dataset.problems)
     day = today or dt.date.today()
@@ -213,4 +227,11 @@ def check_dataset(root: Path, files: list[Path] | None = None, *, outputs: bool 
             from algoeff.render import stale_outputs
 
             problems += stale_outputs(dataset, views)
-    return sorted(set(problems), key=lambda p: (p.path, p.field, p.message))
+    problems = sorted(set(problems), key=lambda p: (p.path, p.field, p.message))
+    return Audit(dataset, views, problems)
+
+
+def check_dataset(root: Path, files: list[Path] | None = None, *, outputs: bool = True,
+                  today: dt.date | None = None) -> list[Problem]:
+    """Every problem in the dataset at ``root`` (or only in ``files``), sorted."""
+    return audit_dataset(root, files, outputs=outputs, today=today).problems

@@ -10,11 +10,11 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from algoeff.checks import check_dataset
+from algoeff.checks import Audit, audit_dataset, check_dataset
 from algoeff.cli_common import json_option, print_json, report, resolve_root, root_option
 from algoeff.csv_audit import audit_csv, looks_like_seed_csv
 from algoeff.dataset import find_root, is_dataset_root, load_dataset
-from algoeff.derive import BenchmarkView, derive
+from algoeff.derive import BenchmarkView
 from algoeff.errors import InputError, ProblemsError
 from algoeff.render import stale_outputs, write_outputs
 from algoeff.schema import json_schemas
@@ -22,12 +22,12 @@ from algoeff.tables import primary_published
 from algoeff.units import flop_to_tfs_days, format_sig
 
 
-def _load_views(root: Path) -> list[BenchmarkView]:
-    """Derived views of a dataset with no errors; raises ProblemsError otherwise."""
-    problems = [p for p in check_dataset(root, outputs=False) if p.severity == "error"]
-    if problems:
-        raise ProblemsError(problems)
-    return derive(load_dataset(root))
+def load_clean(root: Path) -> Audit:
+    """The dataset and its views, when it has no errors; raises ProblemsError otherwise."""
+    audit = audit_dataset(root, outputs=False)
+    if audit.errors:
+        raise ProblemsError(audit.errors)
+    return audit
 
 
 @click.command()
@@ -90,13 +90,10 @@ def render(root: Path | None, check_only: bool) -> None:
     """
     path = resolve_root(root)
     try:
-        dataset = load_dataset(path)
-        views = _load_views(path)
-        dataset_views = (dataset, views)
+        audit = load_clean(path)
         if check_only:
-            problems = stale_outputs(*dataset_views)
-            raise SystemExit(report(problems) or (1 if any(p.severity == "error" for p in problems) else 0))
-        written, warnings = write_outputs(*dataset_views)
+            raise SystemExit(report(stale_outputs(audit.dataset, audit.views)))
+        written, warnings = write_outputs(audit.dataset, audit.views)
     except ProblemsError as exc:
         raise SystemExit(report(exc.problems)) from None
     report(warnings)
@@ -154,7 +151,7 @@ def show(benchmark: str | None, root: Path | None, all_rows: bool, as_json: bool
     """
     path = resolve_root(root)
     try:
-        views = _load_views(path)
+        views = load_clean(path).views
     except ProblemsError as exc:
         raise SystemExit(report(exc.problems)) from None
     if benchmark is not None:

@@ -1,0 +1,109 @@
+"""`algoeff render`: golden outputs for the bundled dataset, determinism, atomicity, escaping."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from algoeff.cli import cli
+from algoeff.dataset import load_dataset
+from algoeff.derive import derive
+from algoeff.tables import CSV_COLUMNS, SEED_COLUMNS, csv_text, markdown_tables
+
+GOLDEN = Path(__file__).parent / "golden"
+Write = Callable[..., Path]
+
+
+def _compare_golden(name: str, text: str, update: bool) -> None:
+    path = GOLDEN / name
+    if update:
+        path.write_text(text)
+    assert path.read_text() == text, f"{name} changed; rerun with --update-golden if intended"
+
+
+def test_golden_csv_and_tables(repo_root: Path, update_golden: bool) -> None:
+    """The bundled dataset's CSV and README tables match the reviewed golden files."""
+    views = derive(load_dataset(repo_root))
+    _compare_golden("efficiency_sota.csv", csv_text(views), update_golden)
+    _compare_golden("README-tables.md", markdown_tables(views), update_golden)
+
+
+def test_repository_outputs_are_in_sync(repo_root: Path) -> None:
+    """The committed CSV, README and schemas are what render would write."""
+    result = CliRunner().invoke(cli, ["render", "--check", "--root", str(repo_root)])
+    assert result.exit_code == 0, result.output
+
+
+def test_csv_keeps_the_seed_columns_first(repo_root: Path) -> None:
+    """The seed's eight columns come first with the same names; dates are ISO 8601."""
+    rows = list(csv.reader(io.StringIO(csv_text(derive(load_dataset(repo_root))))))
+    assert tuple(rows[0][: len(SEED_COLUMNS)]) == SEED_COLUMNS
+    assert tuple(rows[0]) == CSV_COLUMNS
+    assert all(len(r[1]) == 10 and r[1][4] == "-" for r in rows[1:])
+
+
+def test_render_is_deterministic(write_dataset: Write, faster_entry: dict[str, Any], tmp_path: Path) -> None:
+    """Rendering two copies of a dataset gives byte-identical files."""
+    root = write_dataset({"faster": faster_entry})
+    copy = tmp_path / "copy"
+    shutil.copytree(root, copy)
+    for r in (root, copy):
+        assert CliRunner().invoke(cli, ["render", "--root", str(r)]).exit_code == 0
+    for rel in ("efficiency_sota.csv", "README.md", "schema/entry.schema.json"):
+        assert (root / rel).read_bytes() == (copy / rel).read_bytes()
+
+
+def test_failed_write_leaves_old_file(write_dataset: Write, faster_entry: dict[str, Any],
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """If the rename fails, the old file is intact and no temporary file is left."""
+    root = write_dataset({"faster": faster_entry})
+    readme_before = (root / "README.md").read_bytes()
+
+    def boom(*args: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", boom)
+    result = CliRunner().invoke(cli, ["render", "--root", str(root)])
+    assert result.exit_code != 0
+    assert (root / "README.md").read_bytes() == readme_before
+    assert not [p for p in root.rglob("*.tmp")]
+
+
+def test_bad_dataset_writes_nothing(write_dataset: Write, faster_entry: dict[str, Any]) -> None:
+    """render refuses to write anything while the dataset has errors."""
+    faster_entry["compute"]["training_flop"] = 1.0e17
+    root = write_dataset({"faster": faster_entry})
+    result = CliRunner().invoke(cli, ["render", "--root", str(root)])
+    assert result.exit_code == 1
+    assert "compute.training_flop" in result.output
+    assert not (root / "efficiency_sota.csv").exists()
+
+
+def test_untrusted_text_is_neutralized(write_dataset: Write, faster_entry: dict[str, Any]) -> None:
+    """A formula-like name is quoted in the CSV; markup in a name is escaped in the README."""
+    faster_entry["name"] = "=HYPERLINK(\"https://evil.example\")"
+    faster_entry["analysis"]["name"] = "<script>alert(1)</script> | [x](javascript:y)"
+    root = write_dataset({"faster": faster_entry})
+    assert CliRunner().invoke(cli, ["render", "--root", str(root)]).exit_code == 0
+    rows = list(csv.reader((root / "efficiency_sota.csv").open()))
+    assert rows[2][2].startswith("'=HYPERLINK")
+    readme = (root / "README.md").read_text()
+    assert "<script>" not in readme
+    assert "\\<script\\>" in readme and "\\| \\[x\\]" in readme
+
+
+def test_readme_without_markers_is_an_error(write_dataset: Write) -> None:
+    """A README that lost its markers is reported, not silently skipped."""
+    root = write_dataset()
+    (root / "README.md").write_text("# no markers\n")
+    result = CliRunner().invoke(cli, ["render", "--root", str(root)])
+    assert result.exit_code == 1
+    assert "README.md: (file): has no table markers" in result.output
