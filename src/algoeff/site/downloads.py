@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import importlib
 import json
-from pathlib import Path
 from typing import Any
 
 from algoeff.dataset import Dataset
@@ -16,14 +15,12 @@ from algoeff.derive import BenchmarkView, Row
 from algoeff.schema import SCHEMA_VERSION, json_schemas
 from algoeff.site.summary import Headline
 
+Paths = dict[tuple[str, str], str | None]  # (benchmark id, entry id) -> file in the repository
+
 CSV_FILE = "efficiency_sota.csv"
 
 
-def _row(row: Row, root: Path) -> dict[str, Any]:
-    try:
-        path = row.loaded.path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        path = None
+def _row(row: Row, path: str | None) -> dict[str, Any]:
     return {
         "entry": row.entry.model_dump(mode="json"),
         "path": path,
@@ -35,8 +32,11 @@ def _row(row: Row, root: Path) -> dict[str, Any]:
     }
 
 
-def everything(headlines: list[Headline], root: Path) -> dict[str, Any]:
-    """Benchmarks with their entries and every derived number, as one JSON-ready mapping."""
+def everything(headlines: list[Headline], paths: Paths) -> dict[str, Any]:
+    """Benchmarks with their entries and every derived number, as one JSON-ready mapping.
+
+    ``paths`` maps (benchmark id, entry id) to the entry file's path in the repository.
+    """
     benchmarks = []
     for h in headlines:
         view: BenchmarkView = h.view
@@ -46,7 +46,7 @@ def everything(headlines: list[Headline], root: Path) -> dict[str, Any]:
             "trend": None if h.trend is None else h.trend.as_dict(),
             "moore_factor": h.moore_factor,
             "span_years": h.span_years,
-            "entries": [_row(r, root) for r in view.rows],
+            "entries": [_row(r, paths[r.entry.benchmark, r.entry.id]) for r in view.rows],
         })
     return {
         "schema_version": SCHEMA_VERSION,
@@ -55,9 +55,9 @@ def everything(headlines: list[Headline], root: Path) -> dict[str, Any]:
     }
 
 
-def everything_json(headlines: list[Headline], root: Path) -> bytes:
+def everything_json(headlines: list[Headline], paths: Paths) -> bytes:
     text = json.dumps(
-        everything(headlines, root), sort_keys=True, ensure_ascii=False, allow_nan=False
+        everything(headlines, paths), sort_keys=True, ensure_ascii=False, allow_nan=False
     )
     return (text + "\n").encode()
 

@@ -1,0 +1,221 @@
+"""Scale benchmark: `algoeff check`, `render` and `site build` on 1,000 and 10,000 entries.
+
+Writes a synthetic dataset of valid entries (50 benchmarks, operations method
+with ranges, half of them with a published figure counted multiply-add = 1) to
+a temporary folder, then times each command as a subprocess of the installed
+CLI, so the seconds include interpreter start-up and imports, as a user sees
+them. Commands run in the order render, check, site build: `check` compares the
+generated files with what `render` writes, so it must come after it.
+
+    .venv/bin/python benchmarks/scale.py                 # 1,000 and 10,000 entries
+    .venv/bin/python benchmarks/scale.py --sizes 2000 --repeat 3
+    .venv/bin/python benchmarks/scale.py --sizes 10000 --profile   # cProfile of site build
+
+Results and the machine they came from: docs/benchmarks/scale.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import datetime as dt
+import io
+import math
+import pstats
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+BENCHMARKS = 50
+SIZES = (1_000, 10_000)
+SEED = 4
+FIRST_DAY = dt.date(2012, 1, 1)
+DAYS = 13 * 365  # entries spread over 2012-2024
+HALVING_MONTHS = 16.0  # planted trend, the efficiency paper's ImageNet figure
+IMAGES = 1.28e6
+EPOCHS = 90.0
+BASE_MACS = 7.7e8  # AlexNet's forward multiply-adds per image
+COMMANDS = ("render", "check", "site build")
+
+_Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+def _benchmark(b: int, baseline: str) -> dict[str, Any]:
+    return {
+        "id": f"synthetic-{b:02d}",
+        "name": f"Synthetic benchmark {b}",
+        "label": f"Synthetic {b}",
+        "task": "classification",
+        "dataset": "Synthetic",
+        "metric": {"name": "top-1 accuracy", "unit": "%"},
+        "threshold": 80.0,
+        "direction": "higher",
+        "training_data": {"allowed": ["synthetic"], "rule": "Synthetic data only."},
+        "baseline": baseline,
+    }
+
+
+def _entry(rng: random.Random, b: int, i: int, day: dt.date) -> dict[str, Any]:
+    """One valid entry; compute falls with the planted trend, times log-normal noise."""
+    years = (day - FIRST_DAY).days / 365.25
+    scale = 2.0 ** (-years * 12 / HALVING_MONTHS) * math.exp(rng.gauss(0, 0.6)) if i else 1.0
+    macs = BASE_MACS * scale
+    epochs = EPOCHS if i == 0 else float(rng.randint(4, 90))
+    flop = macs * 2 * 3 * IMAGES * epochs  # the operations method's own product
+    url = f"https://example.org/synthetic/{b:02d}/{i:05d}"
+    title = f"Synthetic network {b}-{i}"
+    entry: dict[str, Any] = {
+        "id": f"e{i:05d}",
+        "benchmark": f"synthetic-{b:02d}",
+        "name": f"Net {b}-{i}",
+        "model": f"Net {b}-{i}",
+        "publication": {"title": title, "url": url, "date": day},
+        "result": {"value": round(80 + rng.random() * 5, 2), "source": "paper", "where": "Table 1"},
+        "training_data": {"datasets": ["synthetic"]},
+        "compute": {
+            "method": "operations",
+            "forward_macs": {"value": macs, "unit": "multiply-add", "source": "paper"},
+            "passes": {"value": 3.0, "unit": "pass", "source": "paper"},
+            "examples": {"value": IMAGES, "unit": "image", "source": "paper"},
+            "epochs": {
+                "value": epochs,
+                "low": epochs * 0.8,
+                "high": epochs * 1.25,
+                "unit": "epoch",
+                "source": "paper",
+                "where": "Figure 2",
+            },
+            "training_flop": flop,
+        },
+        "analysis": {"name": "Synthetic analysis", "url": "https://example.org/analysis"},
+        "notes": "Synthetic entry written by benchmarks/scale.py.",
+        "sources": [{"id": "paper", "title": title, "url": url, "where": "Table 1"}],
+    }
+    if i % 2:
+        entry["published"] = [
+            {"value": flop / 2, "unit": "FLOP", "convention": "multiply-add=1", "source": "paper"}
+        ]
+    return entry
+
+
+def write_dataset(root: Path, entries: int, benchmarks: int = BENCHMARKS) -> None:
+    """A valid dataset of ``entries`` entries spread evenly over ``benchmarks`` benchmarks."""
+    from algoeff.render import TABLES_END, TABLES_START
+
+    rng = random.Random(SEED)
+    per = entries // benchmarks
+    defs = []
+    for b in range(benchmarks):
+        folder = root / "analysis" / f"synthetic-{b:02d}"
+        folder.mkdir(parents=True)
+        # The baseline is the earliest entry; the rest follow at random days.
+        offsets = sorted(rng.randrange(1, DAYS) for _ in range(per - 1))
+        later = [FIRST_DAY + dt.timedelta(days=d) for d in offsets]
+        days = [FIRST_DAY, *later]
+        for i, day in enumerate(days):
+            data = _entry(rng, b, i, day)
+            text = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True)
+            (folder / f"{data['id']}.yaml").write_text(text, encoding="utf-8")
+        defs.append(_benchmark(b, "e00000"))
+    (root / "data").mkdir()
+    (root / "data" / "benchmarks.yaml").write_text(
+        yaml.dump({"benchmarks": defs}, Dumper=_Dumper, sort_keys=False), encoding="utf-8"
+    )
+    (root / "README.md").write_text(f"# Synthetic\n\n{TABLES_START}\n{TABLES_END}\n")
+
+
+def algoeff_command() -> list[str]:
+    script = Path(sys.executable).with_name("algoeff")
+    if script.is_file():
+        return [str(script)]
+    found = shutil.which("algoeff")
+    if found is None:
+        sys.exit("error: the algoeff command is not installed (pip install -e '.[site]')")
+    return [found]
+
+
+def run(command: str, root: Path, site: Path) -> tuple[float, int, str]:
+    """Seconds, exit status and the last line of output of one CLI command."""
+    args = algoeff_command() + command.split() + ["--root", str(root)]
+    if command == "site build":
+        args += ["--out", str(site)]
+    start = time.perf_counter()
+    done = subprocess.run(args, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - start
+    lines = (done.stdout + done.stderr).strip().splitlines()
+    return seconds, done.returncode, lines[-1] if lines else ""
+
+
+def profile_site(root: Path, site: Path, top: int = 25) -> str:
+    """cProfile of an in-process site build, the functions with the most cumulative time."""
+    from algoeff.site import build_site
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    build_site(root, site)
+    profiler.disable()
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(top)
+    return out.getvalue()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
+    parser.add_argument("--benchmarks", type=int, default=BENCHMARKS)
+    parser.add_argument("--repeat", type=int, default=1, help="runs per command; the best is kept")
+    parser.add_argument("--profile", action="store_true", help="cProfile site build at each size")
+    parser.add_argument("--keep", type=Path, help="write the datasets here and keep them")
+    args = parser.parse_args()
+
+    work = args.keep or Path(tempfile.mkdtemp(prefix="algoeff-scale-"))
+    results: dict[int, dict[str, float]] = {}
+    failed = False
+    try:
+        for size in args.sizes:
+            root = work / f"data-{size}"
+            site = work / f"site-{size}"
+            start = time.perf_counter()
+            write_dataset(root, size, args.benchmarks)
+            print(f"{size} entries written in {time.perf_counter() - start:.1f} s", flush=True)
+            results[size] = {}
+            for command in COMMANDS:
+                best = math.inf
+                for _ in range(args.repeat):
+                    seconds, status, last = run(command, root, site)
+                    best = min(best, seconds)
+                    if status != 0:
+                        failed = True
+                        print(f"  {command}: exit {status}: {last}", flush=True)
+                results[size][command] = best
+                print(f"  {command:<10} {best:7.2f} s", flush=True)
+            total = sum(results[size].values())
+            print(f"  {'total':<10} {total:7.2f} s", flush=True)
+            if args.profile:
+                print(profile_site(root, work / f"profile-site-{size}"))
+    finally:
+        if args.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
+
+    sizes = sorted(results)
+    print("\n| command | " + " | ".join(f"{s:,} entries (s)" for s in sizes) + " | ratio |")
+    print("|---|" + "---:|" * (len(sizes) + 1))
+    for command in (*COMMANDS, "total"):
+        cells = [
+            sum(results[s].values()) if command == "total" else results[s][command] for s in sizes
+        ]
+        ratio = f"{cells[-1] / cells[0]:.1f}" if len(cells) > 1 else ""
+        print(f"| {command} | " + " | ".join(f"{c:.2f}" for c in cells) + f" | {ratio} |")
+    if failed:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
