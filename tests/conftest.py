@@ -105,8 +105,9 @@ def write_dataset(tmp_path: Path) -> WriteDataset:
     markers is written so that ``algoeff render`` has somewhere to put its tables.
     """
 
-    def write(entries: dict[str, dict[str, Any]] | None = None,
-              benchmark: dict[str, Any] | None = None) -> Path:
+    def write(
+        entries: dict[str, dict[str, Any]] | None = None, benchmark: dict[str, Any] | None = None
+    ) -> Path:
         from algoeff.render import TABLES_END, TABLES_START
 
         root = tmp_path / "data-set"
@@ -138,7 +139,10 @@ def faster_entry() -> dict[str, Any]:
     data["sources"] = [
         {"id": "paper", "title": "A faster network", "url": "https://arxiv.org/abs/1706.00002"}
     ]
-    data["compute"] = dict(data["compute"], epochs={"value": 2.5, "unit": "epoch", "source": "paper"},
-                           training_flop=1.5e16)
+    data["compute"] = dict(
+        data["compute"],
+        epochs={"value": 2.5, "unit": "epoch", "source": "paper"},
+        training_flop=1.5e16,
+    )
     data["published"] = []
     return data

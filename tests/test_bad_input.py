@@ -19,7 +19,6 @@ from click.testing import CliRunner
 
 from algoeff.cli import cli
 from algoeff.loading import MAX_FILE_BYTES
-
 from conftest import entry_dict
 
 CORPUS = Path(__file__).parent / "corpus" / "bad"
@@ -54,18 +53,38 @@ def _with(entry: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
 ENTRY_CASES = [
     ("compute.epochs.value", -3, "compute.epochs.value: -3: Input should be greater than 0"),
     ("compute.epochs.value", 0, "compute.epochs.value: 0: Input should be greater than 0"),
-    ("compute.training_flop", float("nan"), "compute.training_flop: nan: Input should be a finite number"),
-    ("compute.training_flop", float("inf"), "compute.training_flop: inf: Input should be a finite number"),
+    (
+        "compute.training_flop",
+        float("nan"),
+        "compute.training_flop: nan: Input should be a finite number",
+    ),
+    (
+        "compute.training_flop",
+        float("inf"),
+        "compute.training_flop: inf: Input should be a finite number",
+    ),
     ("compute.training_flop", -1.0, "compute.training_flop: -1.0: Input should be greater than 0"),
-    ("compute.training_flop", "6e16", "compute.training_flop: '6e16': Input should be a valid number"),
+    (
+        "compute.training_flop",
+        "6e16",
+        "compute.training_flop: '6e16': Input should be a valid number",
+    ),
     ("compute.examples.unit", "images", "compute.examples.unit: 'images': Input should be"),
     ("compute.forward_macs", ..., "compute: give exactly one of forward_flop and forward_macs"),
-    ("compute.method", "guess", "compute.method: 'guess' is not a known method (expected one of 'operations'"),
+    (
+        "compute.method",
+        "guess",
+        "compute.method: 'guess' is not a known method (expected one of 'operations'",
+    ),
     ("compute.method", ..., "compute.method: is missing (expected one of 'operations'"),
     ("name", ..., "name: is missing (expected a value)"),
     ("colour", "blue", "colour: unknown field"),
     ("compute.epochs.epochz", 3, "compute.epochs.epochz: unknown field"),
-    ("publication.url", "javascript:alert(1)", "publication.url: 'javascript:alert(1)' is not an http(s) URL"),
+    (
+        "publication.url",
+        "javascript:alert(1)",
+        "publication.url: 'javascript:alert(1)' is not an http(s) URL",
+    ),
     ("publication.date", "2014-13-45", "publication.date: '2014-13-45'"),
     ("id", "../../etc/passwd", "id: '../../etc/passwd': String should match pattern"),
     ("id", "Bad Id", "id: 'Bad Id': String should match pattern"),
@@ -74,14 +93,20 @@ ENTRY_CASES = [
 
 
 def _snapshot(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
 
 
 def _run_all(root: Path, bad: Path, expected: str) -> None:
     before = _snapshot(root)
     runner = CliRunner()
-    for args in (["check", "--root", str(root)], ["render", "--root", str(root)],
-                 ["check", str(bad)], ["show", "--root", str(root)]):
+    for args in (
+        ["check", "--root", str(root)],
+        ["render", "--root", str(root)],
+        ["check", str(bad)],
+        ["show", "--root", str(root)],
+    ):
         result = runner.invoke(cli, args)
         assert result.exit_code == 1, (args, result.output)
         assert "Traceback" not in result.output
@@ -101,7 +126,9 @@ def test_corpus_file(name: str, write_dataset: Callable[..., Path]) -> None:
 
 
 @pytest.mark.parametrize(("field", "value", "expected"), ENTRY_CASES)
-def test_bad_field(field: str, value: Any, expected: str, write_dataset: Callable[..., Path]) -> None:
+def test_bad_field(
+    field: str, value: Any, expected: str, write_dataset: Callable[..., Path]
+) -> None:
     """A valid entry with one bad field gets an error naming that field."""
     root = write_dataset()
     bad = root / "analysis" / "toy-level" / "bad.yaml"
@@ -115,4 +142,8 @@ def test_oversized_file(write_dataset: Callable[..., Path]) -> None:
     root = write_dataset()
     bad = root / "analysis" / "toy-level" / "huge.yaml"
     bad.write_text("notes: " + "x" * (MAX_FILE_BYTES + 1) + "\n")
-    _run_all(root, bad, f"(file): is {MAX_FILE_BYTES + 9} bytes (expected at most {MAX_FILE_BYTES} bytes)")
+    _run_all(
+        root,
+        bad,
+        f"(file): is {MAX_FILE_BYTES + 9} bytes (expected at most {MAX_FILE_BYTES} bytes)",
+    )

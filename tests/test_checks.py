@@ -12,7 +12,6 @@ import yaml
 
 from algoeff.checks import check_dataset
 from algoeff.errors import Problem
-
 from conftest import entry_dict
 
 Write = Callable[..., Path]
@@ -32,11 +31,16 @@ def test_valid_dataset_is_clean(write_dataset: Write, faster_entry: dict[str, An
     assert check_dataset(root, outputs=False) == []
 
 
-def test_stated_flop_must_match_recomputation(write_dataset: Write, faster_entry: dict[str, Any]) -> None:
+def test_stated_flop_must_match_recomputation(
+    write_dataset: Write, faster_entry: dict[str, Any]
+) -> None:
     """A stated training_flop 10 % off the inputs is an error that gives the right figure."""
     faster_entry["compute"]["training_flop"] = 1.65e16
     out = _messages(_errors(write_dataset({"faster": faster_entry})))
-    assert "faster.yaml: compute.training_flop: states 1.65e+16 FLOP but the inputs give 1.5e+16" in out
+    assert (
+        "faster.yaml: compute.training_flop: states 1.65e+16 FLOP but the inputs give 1.5e+16"
+        in out
+    )
     assert "state 1.5e+16" in out
 
 
@@ -50,7 +54,9 @@ def test_tolerance_is_stated_per_entry(write_dataset: Write, faster_entry: dict[
 def test_missing_training_flop(write_dataset: Write, faster_entry: dict[str, Any]) -> None:
     """An analysis must state its compute."""
     del faster_entry["compute"]["training_flop"]
-    assert "compute.training_flop: is missing" in _messages(_errors(write_dataset({"faster": faster_entry})))
+    assert "compute.training_flop: is missing" in _messages(
+        _errors(write_dataset({"faster": faster_entry}))
+    )
 
 
 def test_published_figure_disagreement_needs_explanation(write_dataset: Write) -> None:
@@ -58,8 +64,10 @@ def test_published_figure_disagreement_needs_explanation(write_dataset: Write) -
     entry = entry_dict("base")
     entry["published"][0]["value"] = 4.0e16  # recomputation: 3.0e16 multiply-adds
     root = write_dataset({"base": entry})
-    assert "published.0: 4e+16 FLOP (multiply-add=1) is 8e+16 FLOP, 33.3% from the recomputed 6e+16" in \
-        _messages(_errors(root))
+    assert (
+        "published.0: 4e+16 FLOP (multiply-add=1) is 8e+16 FLOP, 33.3% from the recomputed 6e+16"
+        in _messages(_errors(root))
+    )
     entry["published"][0]["discrepancy"] = "The paper rounded its epochs."
     root = write_dataset({"base": entry})
     assert _errors(root) == []
@@ -77,34 +85,68 @@ def test_explained_discrepancy_that_agrees_is_a_warning(write_dataset: Write) ->
 def test_run_scope_compares_before_fraction(write_dataset: Write) -> None:
     """A published whole-run figure is compared with the run, not the fraction to target."""
     entry = entry_dict("base")
-    entry["compute"] = {"method": "reported", "flop": {"value": 1e18, "unit": "FLOP", "source": "paper"},
-                        "fraction": {"value": 0.5, "unit": "fraction", "source": "paper"},
-                        "training_flop": 5e17}
-    entry["published"] = [{"value": 1e18, "unit": "FLOP", "convention": "multiply-add=2", "scope": "run",
-                           "source": "paper"}]
+    entry["compute"] = {
+        "method": "reported",
+        "flop": {"value": 1e18, "unit": "FLOP", "source": "paper"},
+        "fraction": {"value": 0.5, "unit": "fraction", "source": "paper"},
+        "training_flop": 5e17,
+    }
+    entry["published"] = [
+        {
+            "value": 1e18,
+            "unit": "FLOP",
+            "convention": "multiply-add=2",
+            "scope": "run",
+            "source": "paper",
+        }
+    ]
     assert _errors(write_dataset({"base": entry})) == []
 
 
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        (lambda e: e["result"].update(value=80.0), "result.value: 80 does not reach the threshold (expected >= 90 %)"),
-        (lambda e: e["training_data"].update(datasets=["toy", "jft-300m"]),
-         "training_data.datasets.1: 'jft-300m' breaks the rule: Toy data only. (expected only toy)"),
-        (lambda e: e["publication"].update(date="2015-01-10"),
-         "publication.date: 2015-01-10 is not in the month of arXiv 1706.00002 (expected a date in 2017-06)"),
-        (lambda e: e["publication"].update(date="2099-01-01", arxiv=None),
-         "publication.date: 2099-01-01 is in the future"),
+        (
+            lambda e: e["result"].update(value=80.0),
+            "result.value: 80 does not reach the threshold (expected >= 90 %)",
+        ),
+        (
+            lambda e: e["training_data"].update(datasets=["toy", "jft-300m"]),
+            "training_data.datasets.1: 'jft-300m' breaks the rule: Toy data only. (expected only toy)",
+        ),
+        (
+            lambda e: e["publication"].update(date="2015-01-10"),
+            "publication.date: 2015-01-10 is not in the month of arXiv 1706.00002 (expected a date in 2017-06)",
+        ),
+        (
+            lambda e: e["publication"].update(date="2099-01-01", arxiv=None),
+            "publication.date: 2099-01-01 is in the future",
+        ),
         (lambda e: e.update(id="other"), "id: 'other' differs from the file name 'faster'"),
-        (lambda e: e.update(benchmark="nope"), "benchmark: 'nope' differs from the folder 'toy-level'"),
-        (lambda e: e["result"].update(source="nowhere"), "result.source: cites 'nowhere', which is not in sources"),
-        (lambda e: e["sources"].append(dict(e["sources"][0])), "sources.1.id: 'paper' is used twice"),
-        (lambda e: e["publication"].update(url="https://arxiv.org/abs/1409.00001"),
-         "publication.url: https://arxiv.org/abs/1409.00001 is also the URL of a different publication"),
+        (
+            lambda e: e.update(benchmark="nope"),
+            "benchmark: 'nope' differs from the folder 'toy-level'",
+        ),
+        (
+            lambda e: e["result"].update(source="nowhere"),
+            "result.source: cites 'nowhere', which is not in sources",
+        ),
+        (
+            lambda e: e["sources"].append(dict(e["sources"][0])),
+            "sources.1.id: 'paper' is used twice",
+        ),
+        (
+            lambda e: e["publication"].update(url="https://arxiv.org/abs/1409.00001"),
+            "publication.url: https://arxiv.org/abs/1409.00001 is also the URL of a different publication",
+        ),
     ],
 )
-def test_rule(change: Callable[[dict[str, Any]], Any], expected: str, write_dataset: Write,
-              faster_entry: dict[str, Any]) -> None:
+def test_rule(
+    change: Callable[[dict[str, Any]], Any],
+    expected: str,
+    write_dataset: Write,
+    faster_entry: dict[str, Any],
+) -> None:
     """Each rule reports its problem on the changed entry."""
     change(faster_entry)
     out = _messages(_errors(write_dataset({"faster": faster_entry})))
@@ -115,14 +157,22 @@ def test_rule(change: Callable[[dict[str, Any]], Any], expected: str, write_data
 def test_baseline_must_exist(write_dataset: Write) -> None:
     """A benchmark whose baseline entry is missing is an error on the benchmarks file."""
     root = write_dataset()
-    (root / "analysis" / "toy-level" / "base.yaml").rename(root / "analysis" / "toy-level" / "renamed.yaml")
-    text = (root / "analysis" / "toy-level" / "renamed.yaml").read_text().replace("id: base", "id: renamed")
+    (root / "analysis" / "toy-level" / "base.yaml").rename(
+        root / "analysis" / "toy-level" / "renamed.yaml"
+    )
+    text = (
+        (root / "analysis" / "toy-level" / "renamed.yaml")
+        .read_text()
+        .replace("id: base", "id: renamed")
+    )
     (root / "analysis" / "toy-level" / "renamed.yaml").write_text(text)
     out = _messages(_errors(root))
     assert "data/benchmarks.yaml: benchmarks.0.baseline: 'base' is not an entry of toy-level" in out
 
 
-def test_entry_before_baseline_is_a_warning(write_dataset: Write, faster_entry: dict[str, Any]) -> None:
+def test_entry_before_baseline_is_a_warning(
+    write_dataset: Write, faster_entry: dict[str, Any]
+) -> None:
     """An entry published before the baseline is suspicious, not invalid."""
     faster_entry["publication"].update(date="2013-01-01", arxiv=None)
     problems = check_dataset(write_dataset({"faster": faster_entry}), outputs=False)

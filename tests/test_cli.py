@@ -54,11 +54,54 @@ def test_help_lists_every_command() -> None:
 @pytest.mark.parametrize(
     ("args", "flop"),
     [
-        (["operations", "--forward-macs", "0.39e9", "--examples", "1.28e6", "--epochs", "4"], 1.198e16),
-        (["operations", "--forward-flops", "1e9", "--examples", "1e6", "--passes", "3", "--ensemble", "2"], 6e15),
-        (["hardware", "--count", "8", "--days", "10", "--peak-tflops", "3.5", "--utilization", "0.33"], 7.98336e18),
-        (["hardware", "--count", "8", "--hours", "12", "--peak-tflops", "9.5", "--utilization", "1",
-          "--fraction", "0.2"], 6.5664e17),
+        (
+            ["operations", "--forward-macs", "0.39e9", "--examples", "1.28e6", "--epochs", "4"],
+            1.198e16,
+        ),
+        (
+            [
+                "operations",
+                "--forward-flops",
+                "1e9",
+                "--examples",
+                "1e6",
+                "--passes",
+                "3",
+                "--ensemble",
+                "2",
+            ],
+            6e15,
+        ),
+        (
+            [
+                "hardware",
+                "--count",
+                "8",
+                "--days",
+                "10",
+                "--peak-tflops",
+                "3.5",
+                "--utilization",
+                "0.33",
+            ],
+            7.98336e18,
+        ),
+        (
+            [
+                "hardware",
+                "--count",
+                "8",
+                "--hours",
+                "12",
+                "--peak-tflops",
+                "9.5",
+                "--utilization",
+                "1",
+                "--fraction",
+                "0.2",
+            ],
+            6.5664e17,
+        ),
         (["transformer", "--params", "1e9", "--tokens", "1e10"], 6e19),
         (["reported", "--pfs-days", "0.093", "--ensemble", "5"], 4.0176e19),
         (["reported", "--flop", "6.0e15", "--convention", "multiply-add=1"], 1.2e16),
@@ -77,16 +120,44 @@ def test_estimate_json(args: list[str], flop: float) -> None:
 
 def test_estimate_range_syntax() -> None:
     """VALUE:LOW..HIGH carries the range into flop_low and flop_high."""
-    result = CliRunner().invoke(cli, ["estimate", "operations", "--forward-flops", "1e9:0.5e9..2e9",
-                                      "--examples", "1e6", "--json"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "estimate",
+            "operations",
+            "--forward-flops",
+            "1e9:0.5e9..2e9",
+            "--examples",
+            "1e6",
+            "--json",
+        ],
+    )
     data = json.loads(result.output)
-    assert (data["flop_low"], data["flop"], data["flop_high"]) == pytest.approx((1.5e15, 3e15, 6e15))
+    assert (data["flop_low"], data["flop"], data["flop_high"]) == pytest.approx(
+        (1.5e15, 3e15, 6e15)
+    )
 
 
 def test_estimate_default_utilization_bounds() -> None:
     """The hardware method's default utilization is 0.33 within 0.2-0.5."""
-    data = json.loads(CliRunner().invoke(cli, ["estimate", "hardware", "--count", "1", "--hours", "1",
-                                               "--peak-tflops", "1", "--json"]).output)
+    data = json.loads(
+        CliRunner()
+        .invoke(
+            cli,
+            [
+                "estimate",
+                "hardware",
+                "--count",
+                "1",
+                "--hours",
+                "1",
+                "--peak-tflops",
+                "1",
+                "--json",
+            ],
+        )
+        .output
+    )
     assert data["flop_low"] / data["flop"] == pytest.approx(0.2 / 0.33)
     assert data["flop_high"] / data["flop"] == pytest.approx(0.5 / 0.33)
 
@@ -94,11 +165,20 @@ def test_estimate_default_utilization_bounds() -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["operations", "--examples", "1e6"], "options: give exactly one of forward_flop and forward_macs"),
+        (
+            ["operations", "--examples", "1e6"],
+            "options: give exactly one of forward_flop and forward_macs",
+        ),
         (["operations", "--forward-flops", "nan", "--examples", "1"], "'nan' is not a number"),
         (["operations", "--forward-flops", "-5", "--examples", "1"], "'-5' is not a number"),
-        (["reported", "--flop", "1e9", "--fraction", "1.5"], "--fraction: 1.5: Input should be less than or equal to 1"),
-        (["hardware", "--count", "1", "--hours", "1", "--chip", "Abacus", "--precision", "fp32"], "unknown chip 'Abacus'"),
+        (
+            ["reported", "--flop", "1e9", "--fraction", "1.5"],
+            "--fraction: 1.5: Input should be less than or equal to 1",
+        ),
+        (
+            ["hardware", "--count", "1", "--hours", "1", "--chip", "Abacus", "--precision", "fp32"],
+            "unknown chip 'Abacus'",
+        ),
     ],
 )
 def test_estimate_usage_errors_exit_2(args: list[str], message: str) -> None:
@@ -131,7 +211,9 @@ def test_check_single_file(write_dataset: Write, faster_entry: dict[str, Any]) -
     """check FILE checks one analysis against its dataset's benchmarks."""
     faster_entry["result"]["value"] = 1.0
     root = write_dataset({"faster": faster_entry})
-    result = CliRunner().invoke(cli, ["check", str(root / "analysis" / "toy-level" / "faster.yaml")])
+    result = CliRunner().invoke(
+        cli, ["check", str(root / "analysis" / "toy-level" / "faster.yaml")]
+    )
     assert result.exit_code == 1
     assert "result.value: 1 does not reach the threshold" in result.output
 
@@ -165,13 +247,18 @@ def test_show_json(write_dataset: Write, faster_entry: dict[str, Any]) -> None:
     assert bench["rows"][1]["reduction_factor"] == pytest.approx(4.0)
 
 
-def test_show_table_and_unknown_benchmark(write_dataset: Write, faster_entry: dict[str, Any]) -> None:
+def test_show_table_and_unknown_benchmark(
+    write_dataset: Write, faster_entry: dict[str, Any]
+) -> None:
     root = write_dataset({"faster": faster_entry})
     runner = CliRunner()
     table = runner.invoke(cli, ["show", "--all", "--root", str(root)], env={"COLUMNS": "200"})
     assert table.exit_code == 0 and "Faster net" in table.output and "4.00x" in table.output
     unknown = runner.invoke(cli, ["show", "nope", "--root", str(root)])
-    assert unknown.exit_code == 2 and "unknown benchmark 'nope' (expected one of: toy-level)" in unknown.output
+    assert (
+        unknown.exit_code == 2
+        and "unknown benchmark 'nope' (expected one of: toy-level)" in unknown.output
+    )
 
 
 def test_schema_command() -> None:

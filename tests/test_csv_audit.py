@@ -24,9 +24,18 @@ def test_seed_audit_finds_known_faults() -> None:
     lines = _lines(SEED)
     errors = [line for line in lines if ": warning: " not in line]
     joined = "\n".join(errors)
-    for row, month in ((6, "2018-07"), (8, "2015-12"), (10, "2014-09"), (11, "2017-06"), (12, "2016-09"), (13, "2017-06")):
+    for row, month in (
+        (6, "2018-07"),
+        (8, "2015-12"),
+        (10, "2014-09"),
+        (11, "2017-06"),
+        (12, "2016-09"),
+        (13, "2017-06"),
+    ):
         assert f"row {row} " in joined and f"a date in {month}" in joined
-    assert "row 9 (EfficientNet (b1)): Reduction Factor: 10 disagrees with 17 / 0.75 = 22.7" in joined
+    assert (
+        "row 9 (EfficientNet (b1)): Reduction Factor: 10 disagrees with 17 / 0.75 = 22.7" in joined
+    )
     for row in (11, 12, 13):
         assert f"row {row} " in joined
     assert joined.count("https://arxiv.org/abs/1807.11164 is also the link of row 6") == 3
@@ -36,8 +45,13 @@ def test_seed_audit_finds_known_faults() -> None:
 def test_rounded_reduction_factors_pass() -> None:
     """Factors consistent with the rounding of the printed numbers are not flagged (465 / 8 ~ 61)."""
     joined = "\n".join(_lines(SEED))
-    for name in ("GoogLeNet): Reduction", "MobileNet): Reduction", "Transformer (Base)): Reduction",
-                 "Transformer (Big)): Reduction", "EfficientNet (b0)): Reduction"):
+    for name in (
+        "GoogLeNet): Reduction",
+        "MobileNet): Reduction",
+        "Transformer (Base)): Reduction",
+        "Transformer (Big)): Reduction",
+        "EfficientNet (b0)): Reduction",
+    ):
         assert name not in joined
 
 
@@ -45,16 +59,24 @@ def test_bad_cells(tmp_path: Path) -> None:
     """Non-dates, non-positive compute, non-http links and a row that does not beat an earlier one."""
     text = SEED.read_text().splitlines()
     header, rows = text[0], text[1:3]
-    rows[1] = rows[1].replace("9/17/2014", "someday").replace("0.71", "-1").replace(
-        "https://arxiv.org/abs/1409.4842", "javascript:alert(1)")
+    rows[1] = (
+        rows[1]
+        .replace("9/17/2014", "someday")
+        .replace("0.71", "-1")
+        .replace("https://arxiv.org/abs/1409.4842", "javascript:alert(1)")
+    )
     extra = "AlexNet,9/18/2014,Slower,https://example.org/slower,5,0.62,x,https://example.org/a"
     path = tmp_path / "fork.csv"
     path.write_text("\n".join([header, *rows, extra]) + "\n")
     joined = "\n".join(_lines(path))
     assert "row 3 (GoogLeNet): Publication Date: 'someday' is not a date" in joined
     assert "row 3 (GoogLeNet): Compute (teraflops-s/days): '-1' is not a positive number" in joined
-    assert "row 3 (GoogLeNet): Publication link: 'javascript:alert(1)' is not an http(s) URL" in joined
-    assert "row 4 (Slower): Compute (teraflops-s/days): 5 does not beat an earlier row (3.1)" in joined
+    assert (
+        "row 3 (GoogLeNet): Publication link: 'javascript:alert(1)' is not an http(s) URL" in joined
+    )
+    assert (
+        "row 4 (Slower): Compute (teraflops-s/days): 5 does not beat an earlier row (3.1)" in joined
+    )
 
 
 def test_wrong_header(tmp_path: Path) -> None:

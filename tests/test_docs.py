@@ -31,10 +31,22 @@ def _fields(model: type[BaseModel]) -> list[str]:
 
 def test_every_schema_field_is_documented() -> None:
     """Each field of the entry, benchmark and quantity models appears in docs/dataset.md."""
-    models: list[type[BaseModel]] = [Entry, Benchmark, Publication, Result, TrainingData, Analysis,
-                                     PublishedFigure, Source, Quantity, TrainingDataRule]
+    models: list[type[BaseModel]] = [
+        Entry,
+        Benchmark,
+        Publication,
+        Result,
+        TrainingData,
+        Analysis,
+        PublishedFigure,
+        Source,
+        Quantity,
+        TrainingDataRule,
+    ]
     models += [m for name, m in METHODS.items() if name != "measured"]
-    missing = [f"{m.__name__}.{f}" for m in models for f in _fields(m) if f"`{f}`" not in DATASET_DOC]
+    missing = [
+        f"{m.__name__}.{f}" for m in models for f in _fields(m) if f"`{f}`" not in DATASET_DOC
+    ]
     assert missing == []
 
 

@@ -50,7 +50,9 @@ def test_csv_keeps_the_seed_columns_first(repo_root: Path) -> None:
     assert all(len(r[1]) == 10 and r[1][4] == "-" for r in rows[1:])
 
 
-def test_render_is_deterministic(write_dataset: Write, faster_entry: dict[str, Any], tmp_path: Path) -> None:
+def test_render_is_deterministic(
+    write_dataset: Write, faster_entry: dict[str, Any], tmp_path: Path
+) -> None:
     """Rendering two copies of a dataset gives byte-identical files."""
     root = write_dataset({"faster": faster_entry})
     copy = tmp_path / "copy"
@@ -61,8 +63,9 @@ def test_render_is_deterministic(write_dataset: Write, faster_entry: dict[str, A
         assert (root / rel).read_bytes() == (copy / rel).read_bytes()
 
 
-def test_failed_write_leaves_old_file(write_dataset: Write, faster_entry: dict[str, Any],
-                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_write_leaves_old_file(
+    write_dataset: Write, faster_entry: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """If the rename fails, the old file is intact and no temporary file is left."""
     root = write_dataset({"faster": faster_entry})
     readme_before = (root / "README.md").read_bytes()
@@ -74,7 +77,7 @@ def test_failed_write_leaves_old_file(write_dataset: Write, faster_entry: dict[s
     result = CliRunner().invoke(cli, ["render", "--root", str(root)])
     assert result.exit_code != 0
     assert (root / "README.md").read_bytes() == readme_before
-    assert not [p for p in root.rglob("*.tmp")]
+    assert not list(root.rglob("*.tmp"))
 
 
 def test_bad_dataset_writes_nothing(write_dataset: Write, faster_entry: dict[str, Any]) -> None:
@@ -89,7 +92,7 @@ def test_bad_dataset_writes_nothing(write_dataset: Write, faster_entry: dict[str
 
 def test_untrusted_text_is_neutralized(write_dataset: Write, faster_entry: dict[str, Any]) -> None:
     """A formula-like name is quoted in the CSV; markup in a name is escaped in the README."""
-    faster_entry["name"] = "=HYPERLINK(\"https://evil.example\")"
+    faster_entry["name"] = '=HYPERLINK("https://evil.example")'
     faster_entry["analysis"]["name"] = "<script>alert(1)</script> | [x](javascript:y)"
     root = write_dataset({"faster": faster_entry})
     assert CliRunner().invoke(cli, ["render", "--root", str(root)]).exit_code == 0

@@ -30,7 +30,9 @@ def test_tfs_day_is_1e12_flop_per_second_for_a_day() -> None:
 def test_alexnet_published_figure_converts_exactly() -> None:
     """The efficiency paper's 266.1e15 multiply-add-counted ops are 5.322e17 canonical FLOP."""
     assert to_flop(266.1e15, "FLOP", "multiply-add=1") == pytest.approx(5.322e17)
-    assert flop_to_tfs_days(to_flop(266.1e15, "FLOP", "multiply-add=1")) == pytest.approx(6.16, abs=0.01)
+    assert flop_to_tfs_days(to_flop(266.1e15, "FLOP", "multiply-add=1")) == pytest.approx(
+        6.16, abs=0.01
+    )
 
 
 def test_seed_translation_figures() -> None:
@@ -40,11 +42,16 @@ def test_seed_translation_figures() -> None:
     assert flop_to_pfs_days(8.64e19) == 1.0
 
 
-@given(positive, st.sampled_from(["FLOP", "tfs-day", "pfs-day"]),
-       st.sampled_from(["multiply-add=2", "multiply-add=1"]))
+@given(
+    positive,
+    st.sampled_from(["FLOP", "tfs-day", "pfs-day"]),
+    st.sampled_from(["multiply-add=2", "multiply-add=1"]),
+)
 def test_round_trip(value: float, unit: str, convention: str) -> None:
     """Converting to FLOP and back returns the input."""
-    assert from_flop(to_flop(value, unit, convention), unit, convention) == pytest.approx(value, rel=1e-12)  # type: ignore[arg-type]
+    assert from_flop(to_flop(value, unit, convention), unit, convention) == pytest.approx(
+        value, rel=1e-12
+    )  # type: ignore[arg-type]
 
 
 @given(positive, positive)
@@ -61,8 +68,17 @@ def test_multiply_add_convention_is_exactly_half() -> None:
 
 @pytest.mark.parametrize(
     ("value", "text"),
-    [(6.1597, "6.16"), (0.06932, "0.0693"), (1620.4, "1620"), (44.35, "44.4"), (9.996, "10.0"),
-     (465.0, "465"), (2.66e17, "2.66e+17"), (1.0, "1.00"), (0.000123, "0.000123")],
+    [
+        (6.1597, "6.16"),
+        (0.06932, "0.0693"),
+        (1620.4, "1620"),
+        (44.35, "44.4"),
+        (9.996, "10.0"),
+        (465.0, "465"),
+        (2.66e17, "2.66e+17"),
+        (1.0, "1.00"),
+        (0.000123, "0.000123"),
+    ],
 )
 def test_format_sig(value: float, text: str) -> None:
     """Three significant figures, plain decimals in the readable range."""

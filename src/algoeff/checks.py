@@ -23,7 +23,7 @@ from algoeff.derive import BenchmarkView, Row, derive
 from algoeff.errors import Problem
 from algoeff.fields import Quantity, arxiv_year_month
 from algoeff.loading import display_path
-from algoeff.schema import Benchmark, Entry
+from algoeff.schema import Benchmark
 from algoeff.units import to_flop
 
 
@@ -49,8 +49,14 @@ def check_recomputation(row: Row) -> list[Problem]:
     problems = []
     stated = entry.compute.training_flop
     if stated is None:
-        problems.append(Problem(shown, "compute.training_flop", "is missing",
-                                f"the compute the entry states; the inputs give {est.flop:.4g}"))
+        problems.append(
+            Problem(
+                shown,
+                "compute.training_flop",
+                "is missing",
+                f"the compute the entry states; the inputs give {est.flop:.4g}",
+            )
+        )
     elif (gap := _relative_gap(stated, est.flop)) > entry.compute.tolerance:
         problems.append(
             Problem(
@@ -88,7 +94,9 @@ def check_recomputation(row: Row) -> list[Problem]:
     return problems
 
 
-def check_entry(loaded: LoadedEntry, benchmarks: dict[str, Benchmark], today: dt.date) -> list[Problem]:
+def check_entry(
+    loaded: LoadedEntry, benchmarks: dict[str, Benchmark], today: dt.date
+) -> list[Problem]:
     """Rules that need only the entry and its benchmark definition."""
     entry, shown, path = loaded.entry, loaded.shown, loaded.path
     problems: list[Problem] = []
@@ -99,32 +107,51 @@ def check_entry(loaded: LoadedEntry, benchmarks: dict[str, Benchmark], today: dt
     if entry.id != path.stem:
         add("id", f"{entry.id!r} differs from the file name {path.stem!r}", f"id: {path.stem}")
     if entry.benchmark != path.parent.name:
-        add("benchmark", f"{entry.benchmark!r} differs from the folder {path.parent.name!r}",
-            f"benchmark: {path.parent.name}")
+        add(
+            "benchmark",
+            f"{entry.benchmark!r} differs from the folder {path.parent.name!r}",
+            f"benchmark: {path.parent.name}",
+        )
     bench = benchmarks.get(entry.benchmark)
     if bench is None:
-        add("benchmark", f"unknown benchmark {entry.benchmark!r}",
-            f"one of {', '.join(sorted(benchmarks))}")
+        add(
+            "benchmark",
+            f"unknown benchmark {entry.benchmark!r}",
+            f"one of {', '.join(sorted(benchmarks))}",
+        )
     else:
         if not bench.reached(entry.result.value):
             sign = ">=" if bench.direction == "higher" else "<="
-            add("result.value", f"{entry.result.value:g} does not reach the threshold",
-                f"{sign} {bench.threshold:g} {bench.metric.unit}")
+            add(
+                "result.value",
+                f"{entry.result.value:g} does not reach the threshold",
+                f"{sign} {bench.threshold:g} {bench.metric.unit}",
+            )
         allowed = bench.training_data.allowed
         if allowed is not None:
             for i, name in enumerate(entry.training_data.datasets):
                 if name not in allowed:
-                    add(f"training_data.datasets.{i}", f"{name!r} breaks the rule: {bench.training_data.rule}",
-                        f"only {', '.join(allowed)}")
+                    add(
+                        f"training_data.datasets.{i}",
+                        f"{name!r} breaks the rule: {bench.training_data.rule}",
+                        f"only {', '.join(allowed)}",
+                    )
 
     date = entry.publication.date
     if date > today:
-        add("publication.date", f"{date.isoformat()} is in the future", f"a date on or before {today}")
+        add(
+            "publication.date",
+            f"{date.isoformat()} is in the future",
+            f"a date on or before {today}",
+        )
     if entry.publication.arxiv is not None:
         year, month = arxiv_year_month(entry.publication.arxiv)
         if (date.year, date.month) != (year, month):
-            add("publication.date", f"{date.isoformat()} is not in the month of arXiv "
-                f"{entry.publication.arxiv}", f"a date in {year}-{month:02d}")
+            add(
+                "publication.date",
+                f"{date.isoformat()} is not in the month of arXiv {entry.publication.arxiv}",
+                f"a date in {year}-{month:02d}",
+            )
 
     ids = [s.id for s in entry.sources]
     for i, sid in enumerate(ids):
@@ -135,11 +162,15 @@ def check_entry(loaded: LoadedEntry, benchmarks: dict[str, Benchmark], today: dt
     for field, q in _quantities(entry.compute, "compute"):
         cited.append((f"{field}.source", q.source))
         if q.source is None:
-            add(f"{field}.source", "input cites no source", "the id of an entry in sources",
-                "warning")
-    for field, sid in cited:
-        if sid is not None and sid not in ids:
-            add(field, f"cites {sid!r}, which is not in sources", f"one of {', '.join(ids)}")
+            add(
+                f"{field}.source",
+                "input cites no source",
+                "the id of an entry in sources",
+                "warning",
+            )
+    for field, cited_id in cited:
+        if cited_id is not None and cited_id not in ids:
+            add(field, f"cites {cited_id!r}, which is not in sources", f"one of {', '.join(ids)}")
     return problems
 
 
@@ -167,11 +198,14 @@ def check_urls(entries: list[LoadedEntry]) -> list[Problem]:
             key, norm = _norm_url(url), _norm_title(title)
             seen = first.setdefault(key, (norm, f"{loaded.shown} ({title})"))
             if seen[0] != norm:
-                problems.append(Problem(
-                    loaded.shown, field,
-                    f"{url} is also the URL of a different publication: {seen[1]}",
-                    "one URL per publication, with the same title everywhere",
-                ))
+                problems.append(
+                    Problem(
+                        loaded.shown,
+                        field,
+                        f"{url} is also the URL of a different publication: {seen[1]}",
+                        "one URL per publication, with the same title everywhere",
+                    )
+                )
     return problems
 
 
@@ -183,15 +217,27 @@ def check_baselines(dataset: Dataset, views: list[BenchmarkView]) -> list[Proble
         bench = view.benchmark
         field = f"benchmarks.{i}.baseline"
         if view.baseline is None:
-            problems.append(Problem(shown, field, f"{bench.baseline!r} is not an entry of {bench.id}",
-                                    f"analysis/{bench.id}/{bench.baseline}.yaml"))
+            problems.append(
+                Problem(
+                    shown,
+                    field,
+                    f"{bench.baseline!r} is not an entry of {bench.id}",
+                    f"analysis/{bench.id}/{bench.baseline}.yaml",
+                )
+            )
             continue
         base_date = view.baseline.entry.publication.date
         for row in view.rows:
             if row.entry.publication.date < base_date:
-                problems.append(Problem(row.loaded.shown, "publication.date",
-                                        f"predates the baseline {bench.baseline!r}",
-                                        f"on or after {base_date}", "warning"))
+                problems.append(
+                    Problem(
+                        row.loaded.shown,
+                        "publication.date",
+                        f"predates the baseline {bench.baseline!r}",
+                        f"on or after {base_date}",
+                        "warning",
+                    )
+                )
     return problems
 
 
@@ -208,8 +254,13 @@ class Audit:
         return [p for p in self.problems if p.severity == "error"]
 
 
-def audit_dataset(root: Path, files: list[Path] | None = None, *, outputs: bool = True,
-                  today: dt.date | None = None) -> Audit:
+def audit_dataset(
+    root: Path,
+    files: list[Path] | None = None,
+    *,
+    outputs: bool = True,
+    today: dt.date | None = None,
+) -> Audit:
     """Load, derive and check the dataset at ``root`` (or only ``files``) in one pass."""
     dataset = load_dataset(root, files)
     problems = list(dataset.problems)
@@ -231,7 +282,12 @@ def audit_dataset(root: Path, files: list[Path] | None = None, *, outputs: bool 
     return Audit(dataset, views, problems)
 
 
-def check_dataset(root: Path, files: list[Path] | None = None, *, outputs: bool = True,
-                  today: dt.date | None = None) -> list[Problem]:
+def check_dataset(
+    root: Path,
+    files: list[Path] | None = None,
+    *,
+    outputs: bool = True,
+    today: dt.date | None = None,
+) -> list[Problem]:
     """Every problem in the dataset at ``root`` (or only in ``files``), sorted."""
     return audit_dataset(root, files, outputs=outputs, today=today).problems

@@ -58,7 +58,9 @@ def check(paths: tuple[Path, ...], root: Path | None, strict: bool) -> None:
             elif target.is_file() and looks_like_seed_csv(target):
                 problems += audit_csv(target)
             elif target.is_file():
-                entry_files.setdefault(root.resolve() if root else find_root(target.parent), []).append(target)
+                entry_files.setdefault(
+                    root.resolve() if root else find_root(target.parent), []
+                ).append(target)
             else:
                 raise InputError(f"{target}: not a dataset folder, analysis file or CSV")
         except ProblemsError as exc:
@@ -76,7 +78,12 @@ def check(paths: tuple[Path, ...], root: Path | None, strict: bool) -> None:
 
 @click.command()
 @root_option
-@click.option("--check", "check_only", is_flag=True, help="Write nothing; exit 1 naming each file that is out of date.")
+@click.option(
+    "--check",
+    "check_only",
+    is_flag=True,
+    help="Write nothing; exit 1 naming each file that is out of date.",
+)
 def render(root: Path | None, check_only: bool) -> None:
     """Write every derived file: the CSV, the README tables, the JSON Schemas, the chart.
 
@@ -165,15 +172,25 @@ def show(benchmark: str | None, root: Path | None, all_rows: bool, as_json: bool
     console = Console()
     for view in views:
         b = view.benchmark
-        table = Table(title=f"{b.name}: {b.threshold:g} {b.metric.unit} {b.metric.name}",
-                      title_justify="left")
-        for col, just in (("Entry", "left"), ("Date", "left"), ("Compute (tfs-days)", "right"),
-                          ("Range", "right"), ("Reduction", "right"), ("Published", "left"),
-                          ("Method", "left"), ("Frontier", "center")):
+        table = Table(
+            title=f"{b.name}: {b.threshold:g} {b.metric.unit} {b.metric.name}", title_justify="left"
+        )
+        for col, just in (
+            ("Entry", "left"),
+            ("Date", "left"),
+            ("Compute (tfs-days)", "right"),
+            ("Range", "right"),
+            ("Reduction", "right"),
+            ("Published", "left"),
+            ("Method", "left"),
+            ("Frontier", "center"),
+        ):
             table.add_column(col, justify=just)  # type: ignore[arg-type]
         for r in view.rows if all_rows else view.frontier:
             pub = primary_published(r)
-            published = "—" if pub is None else f"{format_sig(pub.value)} {pub.unit} ({pub.convention})"
+            published = (
+                "—" if pub is None else f"{format_sig(pub.value)} {pub.unit} ({pub.convention})"
+            )
             cells = (
                 r.entry.name,
                 r.entry.publication.date.isoformat(),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from rich.console import Console
@@ -17,10 +17,10 @@ from rich.text import Text
 
 from algoeff.cli_common import json_option, print_json
 from algoeff.errors import InputError, ProblemsError
+from algoeff.fields import StrictModel
 from algoeff.loading import validate
 from algoeff.methods import Compute, MethodContext
 from algoeff.methods.base import Estimate
-from algoeff.fields import StrictModel
 from algoeff.units import format_sig
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -32,17 +32,27 @@ class _Request(StrictModel):
     compute: Compute
 
 
-class QuantityType(click.ParamType):
+if TYPE_CHECKING:  # click >= 8.3 types ParamType generically; older releases cannot subscript it
+    _ParamType = click.ParamType[dict[str, float], Any]
+else:
+    _ParamType = click.ParamType
+
+
+class QuantityType(_ParamType):
     """A positive number, optionally with a range: 3.86e9 or 3.86e9:3.5e9..4.1e9."""
 
     name = "VALUE[:LOW..HIGH]"
 
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dict[str, float]:
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> dict[str, float]:
         if isinstance(value, dict):
             return value
         match = _QUANTITY.match(str(value).strip())
         if match is None:
-            self.fail(f"{value!r} is not a number or NUMBER:LOW..HIGH (e.g. 0.33:0.2..0.5)", param, ctx)
+            self.fail(
+                f"{value!r} is not a number or NUMBER:LOW..HIGH (e.g. 0.33:0.2..0.5)", param, ctx
+            )
         try:
             out = {k: float(v) for k, v in match.groupdict().items() if v is not None}
         except ValueError:
@@ -59,9 +69,14 @@ def _q(parsed: dict[str, float] | None, unit: str) -> dict[str, Any] | None:
 
 def scaling_options(func: F) -> F:
     """--fraction and --ensemble, shared by every method."""
-    func = click.option("--ensemble", type=QUANTITY, help="Models in the ensemble that reached the result.")(func)
-    return click.option("--fraction", type=QUANTITY,
-                        help="Part of the run at which the threshold was reached, in (0, 1].")(func)
+    func = click.option(
+        "--ensemble", type=QUANTITY, help="Models in the ensemble that reached the result."
+    )(func)
+    return click.option(
+        "--fraction",
+        type=QUANTITY,
+        help="Part of the run at which the threshold was reached, in (0, 1].",
+    )(func)
 
 
 def _option_problem(field: str, message: str, expected: str) -> str:
@@ -118,24 +133,46 @@ def estimate() -> None:
 @estimate.command()
 @click.option("--forward-flops", type=QUANTITY, help="Forward FLOP per example.")
 @click.option("--forward-macs", type=QUANTITY, help="Forward multiply-adds per example (x2 FLOP).")
-@click.option("--passes", type=QUANTITY, default="3", show_default=True,
-              help="Forward-equivalent passes per example (forward + backward ~ 3).")
+@click.option(
+    "--passes",
+    type=QUANTITY,
+    default="3",
+    show_default=True,
+    help="Forward-equivalent passes per example (forward + backward ~ 3).",
+)
 @click.option("--examples", type=QUANTITY, required=True, help="Examples per epoch.")
 @click.option("--epochs", type=QUANTITY, default="1", show_default=True, help="Epochs.")
 @scaling_options
 @json_option
-def operations(forward_flops: Any, forward_macs: Any, passes: Any, examples: Any, epochs: Any,
-               fraction: Any, ensemble: Any, as_json: bool) -> None:
+def operations(
+    forward_flops: Any,
+    forward_macs: Any,
+    passes: Any,
+    examples: Any,
+    epochs: Any,
+    fraction: Any,
+    ensemble: Any,
+    as_json: bool,
+) -> None:
     """forward cost x passes x examples x epochs [x fraction x ensemble].
 
     \b
     Example (EfficientNet-b0 to AlexNet-level, Hernandez & Brown 2020):
         algoeff estimate operations --forward-macs 0.39e9 --examples 1.28e6 --epochs 4
     """
-    _emit({"method": "operations", "forward_flop": _q(forward_flops, "FLOP"),
-           "forward_macs": _q(forward_macs, "multiply-add"), "passes": _q(passes, "pass"),
-           "examples": _q(examples, "example"), "epochs": _q(epochs, "epoch"),
-           "fraction": _q(fraction, "fraction"), "ensemble": _q(ensemble, "model")}, as_json)
+    _emit(
+        {
+            "method": "operations",
+            "forward_flop": _q(forward_flops, "FLOP"),
+            "forward_macs": _q(forward_macs, "multiply-add"),
+            "passes": _q(passes, "pass"),
+            "examples": _q(examples, "example"),
+            "epochs": _q(epochs, "epoch"),
+            "fraction": _q(fraction, "fraction"),
+            "ensemble": _q(ensemble, "model"),
+        },
+        as_json,
+    )
 
 
 @estimate.command()
@@ -143,25 +180,58 @@ def operations(forward_flops: Any, forward_macs: Any, passes: Any, examples: Any
 @click.option("--hours", type=QUANTITY, help="Training time in hours.")
 @click.option("--days", type=QUANTITY, help="Training time in days.")
 @click.option("--chip", help="Accelerator in the hardware table, e.g. 'V100 SXM2'.")
-@click.option("--precision", type=click.Choice(["fp32", "tf32", "fp16", "bf16", "fp8", "int8"]),
-              help="Precision column of the table (dense figures only).")
-@click.option("--peak-tflops", type=QUANTITY, help="Peak or assumed TFLOP/s per accelerator, instead of --chip.")
-@click.option("--utilization", type=QUANTITY, default="0.33:0.2..0.5", show_default=True,
-              help="Fraction of peak sustained.")
+@click.option(
+    "--precision",
+    type=click.Choice(["fp32", "tf32", "fp16", "bf16", "fp8", "int8"]),
+    help="Precision column of the table (dense figures only).",
+)
+@click.option(
+    "--peak-tflops",
+    type=QUANTITY,
+    help="Peak or assumed TFLOP/s per accelerator, instead of --chip.",
+)
+@click.option(
+    "--utilization",
+    type=QUANTITY,
+    default="0.33:0.2..0.5",
+    show_default=True,
+    help="Fraction of peak sustained.",
+)
 @scaling_options
 @json_option
-def hardware(count: Any, hours: Any, days: Any, chip: str | None, precision: str | None,
-             peak_tflops: Any, utilization: Any, fraction: Any, ensemble: Any, as_json: bool) -> None:
+def hardware(
+    count: Any,
+    hours: Any,
+    days: Any,
+    chip: str | None,
+    precision: str | None,
+    peak_tflops: Any,
+    utilization: Any,
+    fraction: Any,
+    ensemble: Any,
+    as_json: bool,
+) -> None:
     """accelerators x time x peak FLOP/s x utilization [x fraction x ensemble].
 
     \b
     Example (Seq2Seq, as "AI and Compute" estimated one model):
         algoeff estimate hardware --count 8 --days 10 --peak-tflops 3.5 --utilization 0.33
     """
-    _emit({"method": "hardware", "count": _q(count, "accelerator"), "hours": _q(hours, "hour"),
-           "days": _q(days, "day"), "chip": chip, "precision": precision,
-           "peak_tflop_per_s": _q(peak_tflops, "TFLOP/s"), "utilization": _q(utilization, "fraction"),
-           "fraction": _q(fraction, "fraction"), "ensemble": _q(ensemble, "model")}, as_json)
+    _emit(
+        {
+            "method": "hardware",
+            "count": _q(count, "accelerator"),
+            "hours": _q(hours, "hour"),
+            "days": _q(days, "day"),
+            "chip": chip,
+            "precision": precision,
+            "peak_tflop_per_s": _q(peak_tflops, "TFLOP/s"),
+            "utilization": _q(utilization, "fraction"),
+            "fraction": _q(fraction, "fraction"),
+            "ensemble": _q(ensemble, "model"),
+        },
+        as_json,
+    )
 
 
 @estimate.command()
@@ -173,35 +243,77 @@ def hardware(count: Any, hours: Any, days: Any, chip: str | None, precision: str
 @click.option("--causal", is_flag=True, help="Halve the attention term (causal mask).")
 @scaling_options
 @json_option
-def transformer(params: Any, tokens: Any, layers: Any, context: Any, d_model: Any, causal: bool,
-                fraction: Any, ensemble: Any, as_json: bool) -> None:
+def transformer(
+    params: Any,
+    tokens: Any,
+    layers: Any,
+    context: Any,
+    d_model: Any,
+    causal: bool,
+    fraction: Any,
+    ensemble: Any,
+    as_json: bool,
+) -> None:
     """6 N D, plus 12 L d T per token for attention when the shape is given.
 
     \b
     Example (a 7B model on 2T tokens, context 4096):
-        algoeff estimate transformer --params 6.5e9 --tokens 2e12 --layers 32 --context 4096 --d-model 4096 --causal
+        algoeff estimate transformer --params 6.5e9 --tokens 2e12 \\
+            --layers 32 --context 4096 --d-model 4096 --causal
     """
-    _emit({"method": "transformer", "params": _q(params, "parameter"), "tokens": _q(tokens, "token"),
-           "layers": _q(layers, "layer"), "context": _q(context, "token"), "d_model": _q(d_model, "dimension"),
-           "causal": causal, "fraction": _q(fraction, "fraction"), "ensemble": _q(ensemble, "model")}, as_json)
+    _emit(
+        {
+            "method": "transformer",
+            "params": _q(params, "parameter"),
+            "tokens": _q(tokens, "token"),
+            "layers": _q(layers, "layer"),
+            "context": _q(context, "token"),
+            "d_model": _q(d_model, "dimension"),
+            "causal": causal,
+            "fraction": _q(fraction, "fraction"),
+            "ensemble": _q(ensemble, "model"),
+        },
+        as_json,
+    )
 
 
 @estimate.command()
 @click.option("--flop", type=QUANTITY, help="The stated figure in FLOP.")
 @click.option("--tfs-days", type=QUANTITY, help="The stated figure in teraflop/s-days.")
 @click.option("--pfs-days", type=QUANTITY, help="The stated figure in petaflop/s-days.")
-@click.option("--convention", type=click.Choice(["multiply-add=2", "multiply-add=1"]), default="multiply-add=2",
-              show_default=True, help="How the source counted one multiply-add.")
+@click.option(
+    "--convention",
+    type=click.Choice(["multiply-add=2", "multiply-add=1"]),
+    default="multiply-add=2",
+    show_default=True,
+    help="How the source counted one multiply-add.",
+)
 @scaling_options
 @json_option
-def reported(flop: Any, tfs_days: Any, pfs_days: Any, convention: str, fraction: Any, ensemble: Any,
-             as_json: bool) -> None:
+def reported(
+    flop: Any,
+    tfs_days: Any,
+    pfs_days: Any,
+    convention: str,
+    fraction: Any,
+    ensemble: Any,
+    as_json: bool,
+) -> None:
     """A figure a source states [x fraction x ensemble].
 
     \b
     Example (Transformer big reached GNMT-level at 68 % of its 2.3e19 FLOP run):
         algoeff estimate reported --flop 2.3e19 --fraction 0.68
     """
-    _emit({"method": "reported", "flop": _q(flop, "FLOP"), "tfs_days": _q(tfs_days, "tfs-day"),
-           "pfs_days": _q(pfs_days, "pfs-day"), "convention": convention,
-           "fraction": _q(fraction, "fraction"), "ensemble": _q(ensemble, "model")}, as_json)
+    _emit(
+        {
+            "method": "reported",
+            "flop": _q(flop, "FLOP"),
+            "tfs_days": _q(tfs_days, "tfs-day"),
+            "pfs_days": _q(pfs_days, "pfs-day"),
+            "convention": convention,
+            "fraction": _q(fraction, "fraction"),
+            "ensemble": _q(ensemble, "model"),
+        },
+        as_json,
+    )

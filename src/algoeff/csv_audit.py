@@ -85,20 +85,34 @@ def audit_csv(path: Path, today: dt.date | None = None) -> list[Problem]:
     day = today or dt.date.today()
     reader = csv.reader(io.StringIO(text))
     header = next(reader, None)
-    if header is None or tuple(h.strip() for h in header) != SEED_COLUMNS[: len(header)] or len(header) < len(SEED_COLUMNS):
-        return [Problem(shown, "header", f"columns {header}", f"the columns {', '.join(SEED_COLUMNS)}")]
+    if (
+        header is None
+        or tuple(h.strip() for h in header) != SEED_COLUMNS[: len(header)]
+        or len(header) < len(SEED_COLUMNS)
+    ):
+        return [
+            Problem(shown, "header", f"columns {header}", f"the columns {', '.join(SEED_COLUMNS)}")
+        ]
     problems: list[Problem] = []
     rows: list[_Row] = []
     for line, raw in enumerate(reader, start=2):
         if not any(cell.strip() for cell in raw):
             continue
         if len(raw) < len(SEED_COLUMNS):
-            problems.append(Problem(shown, f"row {line}", f"has {len(raw)} cells", f"{len(SEED_COLUMNS)} cells"))
+            problems.append(
+                Problem(shown, f"row {line}", f"has {len(raw)} cells", f"{len(SEED_COLUMNS)} cells")
+            )
             continue
         cells = dict(zip(SEED_COLUMNS, (c.strip() for c in raw), strict=False))
-        rows.append(_Row(line, cells, _parse_date(cells["Publication Date"]),
-                         _parse_number(cells["Compute (teraflops-s/days)"]),
-                         _parse_number(cells["Reduction Factor"])))
+        rows.append(
+            _Row(
+                line,
+                cells,
+                _parse_date(cells["Publication Date"]),
+                _parse_number(cells["Compute (teraflops-s/days)"]),
+                _parse_number(cells["Reduction Factor"]),
+            )
+        )
     for row in rows:
         problems += _audit_row(shown, row, day)
     problems += _audit_metrics(shown, rows)
@@ -115,32 +129,72 @@ def _audit_row(shown: str, row: _Row, today: dt.date) -> list[Problem]:
     where = _where(row)
     c = row.cells
     if row.date is None:
-        out.append(Problem(shown, f"{where}: Publication Date", f"{c['Publication Date']!r} is not a date",
-                           "M/D/YYYY or YYYY-MM-DD"))
+        out.append(
+            Problem(
+                shown,
+                f"{where}: Publication Date",
+                f"{c['Publication Date']!r} is not a date",
+                "M/D/YYYY or YYYY-MM-DD",
+            )
+        )
     elif row.date > today:
-        out.append(Problem(shown, f"{where}: Publication Date", f"{row.date} is in the future",
-                           f"on or before {today}"))
+        out.append(
+            Problem(
+                shown,
+                f"{where}: Publication Date",
+                f"{row.date} is in the future",
+                f"on or before {today}",
+            )
+        )
     else:
         match = _ARXIV_IN_URL.search(c["Publication link"])
         if match:
             year, month = arxiv_year_month(match.group(1))
             if (row.date.year, row.date.month) != (year, month):
-                out.append(Problem(shown, f"{where}: Publication Date",
-                                   f"{c['Publication Date']} is not in the month of arXiv {match.group(1)}",
-                                   f"a date in {year}-{month:02d}"))
+                out.append(
+                    Problem(
+                        shown,
+                        f"{where}: Publication Date",
+                        f"{c['Publication Date']} is not in the month of arXiv {match.group(1)}",
+                        f"a date in {year}-{month:02d}",
+                    )
+                )
     if row.compute is None or row.compute <= 0:
-        out.append(Problem(shown, f"{where}: Compute (teraflops-s/days)",
-                           f"{c['Compute (teraflops-s/days)']!r} is not a positive number", "compute > 0"))
+        out.append(
+            Problem(
+                shown,
+                f"{where}: Compute (teraflops-s/days)",
+                f"{c['Compute (teraflops-s/days)']!r} is not a positive number",
+                "compute > 0",
+            )
+        )
     if row.reduction is None or row.reduction <= 0:
-        out.append(Problem(shown, f"{where}: Reduction Factor",
-                           f"{c['Reduction Factor']!r} is not a positive number", "a factor > 0"))
+        out.append(
+            Problem(
+                shown,
+                f"{where}: Reduction Factor",
+                f"{c['Reduction Factor']!r} is not a positive number",
+                "a factor > 0",
+            )
+        )
     for column in ("Publication link", "Analysis link"):
         url = c[column]
         if url and not _URL.match(url):
-            out.append(Problem(shown, f"{where}: {column}", f"{url!r} is not an http(s) URL", "an http(s) URL"))
+            out.append(
+                Problem(
+                    shown, f"{where}: {column}", f"{url!r} is not an http(s) URL", "an http(s) URL"
+                )
+            )
     if not c["Analysis link"]:
-        out.append(Problem(shown, f"{where}: Analysis link", "is empty: the figure cannot be traced",
-                           "a link to the calculation", "warning"))
+        out.append(
+            Problem(
+                shown,
+                f"{where}: Analysis link",
+                "is empty: the figure cannot be traced",
+                "a link to the calculation",
+                "warning",
+            )
+        )
     return out
 
 
@@ -152,8 +206,14 @@ def _audit_metrics(shown: str, rows: list[_Row]) -> list[Problem]:
     for metric, group in metrics.items():
         baselines = [r for r in group if r.cells["Reduction Factor"] in ("1", "1.0")]
         if len(baselines) != 1:
-            out.append(Problem(shown, f"Metric {metric}", f"has {len(baselines)} baseline rows",
-                               "exactly one row with Reduction Factor 1"))
+            out.append(
+                Problem(
+                    shown,
+                    f"Metric {metric}",
+                    f"has {len(baselines)} baseline rows",
+                    "exactly one row with Reduction Factor 1",
+                )
+            )
             continue
         base = baselines[0]
         if base.compute is None:
@@ -164,9 +224,14 @@ def _audit_metrics(shown: str, rows: list[_Row]) -> list[Problem]:
             if row.compute is None or row.reduction is None:
                 continue
             if row.compute >= best:
-                out.append(Problem(shown, f"{_where(row)}: Compute (teraflops-s/days)",
-                                   f"{row.compute:g} does not beat an earlier row ({best:g})",
-                                   "less compute than every earlier row of the metric (the frontier)"))
+                out.append(
+                    Problem(
+                        shown,
+                        f"{_where(row)}: Compute (teraflops-s/days)",
+                        f"{row.compute:g} does not beat an earlier row ({best:g})",
+                        "less compute than every earlier row of the metric (the frontier)",
+                    )
+                )
             best = min(best, row.compute)
             if row is base:
                 continue
@@ -174,10 +239,15 @@ def _audit_metrics(shown: str, rows: list[_Row]) -> list[Problem]:
             implied = base.compute / row.compute
             rf_lo, rf_hi = _print_interval(row.cells["Reduction Factor"])
             if rf_hi < base_lo / hi or rf_lo > base_hi / lo:
-                out.append(Problem(shown, f"{_where(row)}: Reduction Factor",
-                                   f"{row.reduction:g} disagrees with {base.compute:g} / {row.compute:g} "
-                                   f"= {implied:.3g}",
-                                   f"between {base_lo / hi:.3g} and {base_hi / lo:.3g} given the rounding"))
+                out.append(
+                    Problem(
+                        shown,
+                        f"{_where(row)}: Reduction Factor",
+                        f"{row.reduction:g} disagrees with {base.compute:g} / {row.compute:g} "
+                        f"= {implied:.3g}",
+                        f"between {base_lo / hi:.3g} and {base_hi / lo:.3g} given the rounding",
+                    )
+                )
     return out
 
 
@@ -186,7 +256,10 @@ def _audit_urls(shown: str, rows: list[_Row]) -> list[Problem]:
     owner: dict[str, tuple[str, str]] = {}
     for row in rows:
         c = row.cells
-        for column, name in (("Publication link", c["Publication"]), ("Analysis link", c["Analysis"])):
+        for column, name in (
+            ("Publication link", c["Publication"]),
+            ("Analysis link", c["Analysis"]),
+        ):
             url = c[column]
             if not url:
                 continue
@@ -196,8 +269,13 @@ def _audit_urls(shown: str, rows: list[_Row]) -> list[Problem]:
             if url in owner and owner[url][0] != family:
                 if column == "Analysis link" and c["Analysis"].casefold() == owner[url][0]:
                     continue
-                out.append(Problem(shown, f"{_where(row)}: {column}",
-                                   f"{url} is also the link of {owner[url][1]}",
-                                   "one URL per publication"))
+                out.append(
+                    Problem(
+                        shown,
+                        f"{_where(row)}: {column}",
+                        f"{url} is also the link of {owner[url][1]}",
+                        "one URL per publication",
+                    )
+                )
             owner.setdefault(url, (family, f"{_where(row)}: {column.split()[0]} {name!r}"))
     return out

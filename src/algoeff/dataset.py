@@ -84,7 +84,11 @@ def load_benchmarks(root: Path) -> dict[str, Benchmark]:
     for i, bench in enumerate(file.benchmarks):
         if bench.id in out:
             raise ProblemsError(
-                [Problem(shown, f"benchmarks.{i}.id", f"{bench.id!r} is defined twice", "unique ids")]
+                [
+                    Problem(
+                        shown, f"benchmarks.{i}.id", f"{bench.id!r} is defined twice", "unique ids"
+                    )
+                ]
             )
         out[bench.id] = bench
     return out

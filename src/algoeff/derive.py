@@ -86,12 +86,14 @@ def derive_benchmark(
         try:
             estimates.append((loaded, estimate_entry(loaded)))
         except (LookupError, ValueError, OSError, AlgoeffError) as exc:
-            problems.append(Problem(loaded.shown, "compute", str(exc), "inputs that can be recomputed"))
-    base = next((e for l, e in estimates if l.entry.id == benchmark.baseline), None)
-    flags = frontier_flags([(l.entry.publication.date, e.flop) for l, e in estimates])
+            problems.append(
+                Problem(loaded.shown, "compute", str(exc), "inputs that can be recomputed")
+            )
+    base = next((est for le, est in estimates if le.entry.id == benchmark.baseline), None)
+    flags = frontier_flags([(le.entry.publication.date, est.flop) for le, est in estimates])
     rows = tuple(
-        Row(l, e, reduction(base, e) if base is not None else None, flag)
-        for (l, e), flag in zip(estimates, flags, strict=True)
+        Row(le, est, reduction(base, est) if base is not None else None, flag)
+        for (le, est), flag in zip(estimates, flags, strict=True)
     )
     baseline = next((r for r in rows if r.entry.id == benchmark.baseline), None)
     return BenchmarkView(benchmark, rows, baseline)
@@ -101,6 +103,5 @@ def derive(dataset: Dataset, problems: list[Problem] | None = None) -> list[Benc
     """Every benchmark with its rows, in the order of the benchmarks file."""
     sink = problems if problems is not None else []
     return [
-        derive_benchmark(b, dataset.entries_of(b.id), sink)
-        for b in dataset.benchmarks.values()
+        derive_benchmark(b, dataset.entries_of(b.id), sink) for b in dataset.benchmarks.values()
     ]

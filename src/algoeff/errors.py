@@ -27,8 +27,7 @@ class MissingExtraError(AlgoeffError):
 
     def __init__(self, package: str, extra: str, purpose: str) -> None:
         super().__init__(
-            f"{purpose} needs the optional package '{package}': "
-            f"pip install 'algoeff[{extra}]'"
+            f"{purpose} needs the optional package '{package}': pip install 'algoeff[{extra}]'"
         )
 
 

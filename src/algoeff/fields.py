@@ -8,9 +8,9 @@ http(s).
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Literal, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 # Lower-case words joined by hyphens or dots; no slashes, so an id is always a safe file name.
 ID_PATTERN = r"^[a-z0-9](?:[a-z0-9.-]{0,78}[a-z0-9])?$"
@@ -98,16 +98,9 @@ class Quantity(StrictModel):
         return self.value
 
 
-def quantity(name: str, *units: str, max_value: float | None = None) -> type[Quantity]:
-    """A Quantity subclass whose unit must be one of ``units`` (shown in the JSON Schema)."""
-    fields: dict[str, Any] = {
-        "unit": (Literal[units], ...),  # type: ignore[valid-type]  # units are known at import
-    }
-    if max_value is not None:
-        fields["value"] = (Annotated[float, Field(gt=0, le=max_value, allow_inf_nan=False)], ...)
-        fields["high"] = (
-            Annotated[float, Field(gt=0, le=max_value, allow_inf_nan=False)] | None,
-            None,
-        )
-    model: type[Quantity] = create_model(name, __base__=Quantity, **fields)
-    return model
+class UnitInterval(Quantity):
+    """A quantity in (0, 1]: a fraction of a run, a utilization."""
+
+    value: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
+    low: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] | None = None
+    high: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] | None = None

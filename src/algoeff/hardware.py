@@ -50,7 +50,7 @@ class HardwareTable(StrictModel):
         known = ", ".join(c.name for c in self.chips)
         raise InputError(f"unknown chip {name!r} (expected one of: {known})")
 
-    def peak_flop_per_s(self, name: str, precision: str) -> float:
+    def peak_flop_per_s(self, name: str, precision: Precision | str) -> float:
         """Dense peak FLOP/s of ``name`` at ``precision``; a one-line error when absent."""
         chip = self.find(name)
         if precision not in chip.peak_tflop_per_s:
@@ -59,7 +59,7 @@ class HardwareTable(StrictModel):
                 f"{chip.name} has no {precision!r} figure in the hardware table "
                 f"(expected one of: {have})"
             )
-        return chip.peak_tflop_per_s[precision] * 1e12  # type: ignore[index]  # checked above
+        return chip.peak_tflop_per_s[precision] * 1e12
 
 
 def hardware_path() -> Path:

@@ -124,8 +124,8 @@ def _expected(err: Any) -> str:
     if kind == "literal_error":
         return f"one of {ctx.get('expected', '')}"
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
-        return err["msg"].replace("Input should be ", "a number ")
-    if kind.startswith("float") or kind.startswith("int"):
+        return str(err["msg"]).replace("Input should be ", "a number ")
+    if kind.startswith(("float", "int")):
         return "a finite number"
     if kind == "finite_number":
         return "a finite number"
@@ -144,7 +144,11 @@ def validation_problems(exc: ValidationError, shown: str, prefix: str = "") -> l
     for err in exc.errors(include_url=False):
         loc = [str(part) for part in err["loc"] if not str(part).startswith("function-")]
         # Discriminated unions add the chosen tag ("operations") to the path; drop it.
-        loc = [p for i, p in enumerate(loc) if not (i > 0 and loc[i - 1] == "compute" and p.isidentifier() and p in _METHOD_TAGS)]
+        loc = [
+            p
+            for i, p in enumerate(loc)
+            if not (i > 0 and loc[i - 1] == "compute" and p.isidentifier() and p in _METHOD_TAGS)
+        ]
         field = ".".join(filter(None, [prefix, *loc])) or "(document)"
         message = err["msg"]
         ctx = err.get("ctx") or {}

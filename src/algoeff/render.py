@@ -31,8 +31,16 @@ def replace_region(text: str, body: str, shown: str) -> str:
     """``text`` with the part between the table markers replaced by ``body``."""
     start, end = text.find(TABLES_START), text.find(TABLES_END)
     if start < 0 or end < start:
-        raise ProblemsError([Problem(shown, "(file)", "has no table markers",
-                                     f"the lines {TABLES_START} and {TABLES_END}")])
+        raise ProblemsError(
+            [
+                Problem(
+                    shown,
+                    "(file)",
+                    "has no table markers",
+                    f"the lines {TABLES_START} and {TABLES_END}",
+                )
+            ]
+        )
     return text[: start + len(TABLES_START)] + "\n\n" + body + "\n" + text[end:]
 
 
@@ -40,16 +48,22 @@ def chart_path(views: list[BenchmarkView]) -> Path | None:
     return CHART_DIR / f"{views[0].benchmark.id}.svg" if views else None
 
 
-def expected_outputs(dataset: Dataset, views: list[BenchmarkView]) -> tuple[dict[Path, bytes], list[Problem]]:
+def expected_outputs(
+    dataset: Dataset, views: list[BenchmarkView]
+) -> tuple[dict[Path, bytes], list[Problem]]:
     """Relative path -> the bytes it should hold; plus warnings for outputs that were skipped."""
     root = dataset.root
     outputs: dict[Path, bytes] = {CSV_FILE: csv_text(views).encode()}
     readme = root / README_FILE
     if readme.is_file():
         current = readme.read_text(encoding="utf-8")
-        outputs[README_FILE] = replace_region(current, markdown_tables(views), display_path(readme)).encode()
+        outputs[README_FILE] = replace_region(
+            current, markdown_tables(views), display_path(readme)
+        ).encode()
     for name, schema in json_schemas().items():
-        outputs[SCHEMA_DIR / f"{name}.schema.json"] = (json.dumps(schema, indent=2, sort_keys=True) + "\n").encode()
+        outputs[SCHEMA_DIR / f"{name}.schema.json"] = (
+            json.dumps(schema, indent=2, sort_keys=True) + "\n"
+        ).encode()
     warnings: list[Problem] = []
     svg = chart_path(views)
     if svg is not None:
@@ -69,8 +83,11 @@ def stale_outputs(dataset: Dataset, views: list[BenchmarkView]) -> list[Problem]
     for rel, data in sorted(outputs.items()):
         path = dataset.root / rel
         if not path.is_file() or path.read_bytes() != data:
-            problems.append(Problem(display_path(path), "(file)", "is out of date",
-                                    "the output of `algoeff render`"))
+            problems.append(
+                Problem(
+                    display_path(path), "(file)", "is out of date", "the output of `algoeff render`"
+                )
+            )
     return problems
 
 

@@ -95,14 +95,21 @@ def md(text: str) -> str:
 
 def md_url(url: str) -> str:
     """A URL safe inside a Markdown link target (the schema already requires http(s))."""
-    return url.replace("(", "%28").replace(")", "%29").replace(" ", "%20").replace("<", "%3C").replace(">", "%3E")
+    return (
+        url.replace("(", "%28")
+        .replace(")", "%29")
+        .replace(" ", "%20")
+        .replace("<", "%3C")
+        .replace(">", "%3E")
+    )
 
 
 def _range(row: Row) -> str:
     est = row.estimate
     if est.flop_low == est.flop_high:
         return "exact inputs"
-    return f"{format_sig(flop_to_tfs_days(est.flop_low))}–{format_sig(flop_to_tfs_days(est.flop_high))}"
+    low, high = flop_to_tfs_days(est.flop_low), flop_to_tfs_days(est.flop_high)
+    return f"{format_sig(low)}–{format_sig(high)}"
 
 
 def _published(row: Row) -> str:
@@ -118,8 +125,10 @@ def markdown_tables(views: list[BenchmarkView]) -> str:
     parts: list[str] = []
     for view in views:
         b = view.benchmark
-        parts.append(f"### {b.threshold:g} {md(b.metric.unit)} {md(b.metric.name)} "
-                     f"on {md(b.dataset)} ({md(b.label)}-level)\n")
+        parts.append(
+            f"### {b.threshold:g} {md(b.metric.unit)} {md(b.metric.name)} "
+            f"on {md(b.dataset)} ({md(b.label)}-level)\n"
+        )
         parts.append(
             "| Publication | Date | Compute (tfs-days) | Range | Reduction factor "
             "| Published figure | Method | Analysis |"

@@ -1,10 +1,10 @@
 """Compute methods: each a typed model of named inputs with units, combined by one formula.
 
-    operations   forward cost per example x passes x examples x epochs
-    hardware     accelerators x time x peak FLOP/s x utilization
-    transformer  tokens x (6 params + attention term)
-    reported     a figure that a source states
-    measured     compute-to-target read from run logs of a metered training run
+operations   forward cost per example x passes x examples x epochs
+hardware     accelerators x time x peak FLOP/s x utilization
+transformer  tokens x (6 params + attention term)
+reported     a figure that a source states
+measured     compute-to-target read from run logs of a metered training run
 """
 
 from __future__ import annotations

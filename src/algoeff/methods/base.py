@@ -10,18 +10,31 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import Field
 
-from algoeff.fields import Bound, PositiveFloat, Quantity, RelativeTolerance, StrictModel, quantity
+from algoeff.fields import (
+    Bound,
+    PositiveFloat,
+    Quantity,
+    RelativeTolerance,
+    StrictModel,
+    UnitInterval,
+)
 from algoeff.units import flop_to_pfs_days, flop_to_tfs_days
 
 if TYPE_CHECKING:
     from algoeff.hardware import HardwareTable
 
-Fraction = quantity("Fraction", "fraction", max_value=1.0)
-Count = quantity("Count", "model")
+
+class Fraction(UnitInterval):
+    unit: Literal["fraction"]
+
+
+class Count(Quantity):
+    unit: Literal["model"]
+
 
 DEFAULT_TOLERANCE = 0.01
 
@@ -102,11 +115,11 @@ class ComputeMethod(StrictModel):
         default=DEFAULT_TOLERANCE,
         description="relative difference allowed between training_flop and the recomputation",
     )
-    fraction: Fraction | None = Field(  # type: ignore[valid-type]
+    fraction: Fraction | None = Field(
         default=None,
         description="part of the run at which the threshold was first reached (0-1]",
     )
-    ensemble: Count | None = Field(  # type: ignore[valid-type]
+    ensemble: Count | None = Field(
         default=None, description="number of models whose ensemble reached the result"
     )
 

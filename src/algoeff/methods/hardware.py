@@ -12,15 +12,30 @@ from typing import Literal, Self
 
 from pydantic import Field, model_validator
 
-from algoeff.fields import Bound, Text, quantity
+from algoeff.fields import Bound, Quantity, Text, UnitInterval
 from algoeff.methods.base import ComputeMethod, MethodContext, at, fmt
 from algoeff.units import SECONDS_PER_DAY, SECONDS_PER_HOUR
 
-Accelerators = quantity("Accelerators", "accelerator")
-Hours = quantity("Hours", "hour")
-Days = quantity("Days", "day")
-PeakTflops = quantity("PeakTflops", "TFLOP/s")
-Utilization = quantity("Utilization", "fraction", max_value=1.0)
+
+class Accelerators(Quantity):
+    unit: Literal["accelerator"]
+
+
+class Hours(Quantity):
+    unit: Literal["hour"]
+
+
+class Days(Quantity):
+    unit: Literal["day"]
+
+
+class PeakTflops(Quantity):
+    unit: Literal["TFLOP/s"]
+
+
+class Utilization(UnitInterval):
+    unit: Literal["fraction"]
+
 
 DEFAULT_UTILIZATION = 0.33
 # The range seen in practice for model FLOP utilization (PaLM 46 %, GPT-3 21 %;
@@ -29,7 +44,7 @@ DEFAULT_UTILIZATION_LOW = 0.2
 DEFAULT_UTILIZATION_HIGH = 0.5
 
 
-def default_utilization() -> Utilization:  # type: ignore[valid-type]
+def default_utilization() -> Utilization:
     """0.33 within 0.2-0.5, the default of the hardware method."""
     return Utilization(
         value=DEFAULT_UTILIZATION,
@@ -45,15 +60,15 @@ class Hardware(ComputeMethod):
 
     name = "hardware"
     method: Literal["hardware"]
-    count: Accelerators = Field(description="accelerators used")  # type: ignore[valid-type]
-    hours: Hours | None = Field(default=None, description="wall-clock training time")  # type: ignore[valid-type]
-    days: Days | None = Field(default=None, description="wall-clock training time")  # type: ignore[valid-type]
+    count: Accelerators = Field(description="accelerators used")
+    hours: Hours | None = Field(default=None, description="wall-clock training time")
+    days: Days | None = Field(default=None, description="wall-clock training time")
     chip: Text | None = Field(default=None, description="accelerator name in the hardware table")
     precision: Text | None = Field(default=None, description="precision column of the table")
-    peak_tflop_per_s: PeakTflops | None = Field(  # type: ignore[valid-type]
+    peak_tflop_per_s: PeakTflops | None = Field(
         default=None, description="peak (or assumed sustained) TFLOP/s per accelerator"
     )
-    utilization: Utilization | None = Field(  # type: ignore[valid-type]
+    utilization: Utilization | None = Field(
         default=None, description="fraction of peak sustained (default 0.33, range 0.2-0.5)"
     )
 
@@ -79,7 +94,7 @@ class Hardware(ComputeMethod):
         assert self.chip is not None and self.precision is not None  # by _alternatives
         return context.hardware.peak_flop_per_s(self.chip, self.precision)
 
-    def _utilization(self) -> Utilization:  # type: ignore[valid-type]
+    def _utilization(self) -> Utilization:
         return self.utilization if self.utilization is not None else default_utilization()
 
     def run_flop(self, bound: Bound, context: MethodContext) -> float:
@@ -99,9 +114,7 @@ class Hardware(ComputeMethod):
             if self.hours is not None
             else f"{fmt(at(self.days, 'value'))} d × 86400 s/d"
         )
-        peak_label = (
-            f"{self.chip} {self.precision}" if self.chip is not None else "stated peak"
-        )
+        peak_label = f"{self.chip} {self.precision}" if self.chip is not None else "stated peak"
         terms = [
             ("accelerators", fmt(self.count.value)),
             ("seconds", fmt(seconds)),

@@ -11,15 +11,30 @@ from typing import Literal, Self
 
 from pydantic import Field, model_validator
 
-from algoeff.fields import Bound, quantity
+from algoeff.fields import Bound, Quantity
 from algoeff.methods.base import ComputeMethod, MethodContext, at, fmt
 from algoeff.units import FLOP_PER_MULTIPLY_ADD
 
-ForwardFlop = quantity("ForwardFlop", "FLOP")
-ForwardMacs = quantity("ForwardMacs", "multiply-add")
-Passes = quantity("Passes", "pass")
-Examples = quantity("Examples", "example", "image", "sentence-pair", "token", "sequence")
-Epochs = quantity("Epochs", "epoch")
+
+class ForwardFlop(Quantity):
+    unit: Literal["FLOP"]
+
+
+class ForwardMacs(Quantity):
+    unit: Literal["multiply-add"]
+
+
+class Passes(Quantity):
+    unit: Literal["pass"]
+
+
+class Examples(Quantity):
+    unit: Literal["example", "image", "sentence-pair", "token", "sequence"]
+
+
+class Epochs(Quantity):
+    unit: Literal["epoch"]
+
 
 DEFAULT_PASSES = 3.0
 
@@ -29,19 +44,17 @@ class Operations(ComputeMethod):
 
     name = "operations"
     method: Literal["operations"]
-    forward_flop: ForwardFlop | None = Field(  # type: ignore[valid-type]
+    forward_flop: ForwardFlop | None = Field(
         default=None, description="forward FLOP per example (multiply-add = 2)"
     )
-    forward_macs: ForwardMacs | None = Field(  # type: ignore[valid-type]
+    forward_macs: ForwardMacs | None = Field(
         default=None, description="forward multiply-adds per example (converted at 2 FLOP each)"
     )
-    passes: Passes | None = Field(  # type: ignore[valid-type]
+    passes: Passes | None = Field(
         default=None, description="forward-equivalent passes per example (default 3)"
     )
-    examples: Examples = Field(description="examples per epoch")  # type: ignore[valid-type]
-    epochs: Epochs | None = Field(  # type: ignore[valid-type]
-        default=None, description="epochs (default 1)"
-    )
+    examples: Examples = Field(description="examples per epoch")
+    epochs: Epochs | None = Field(default=None, description="epochs (default 1)")
 
     @model_validator(mode="after")
     def _one_forward_cost(self) -> Self:

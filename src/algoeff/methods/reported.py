@@ -11,13 +11,21 @@ from typing import Literal, Self
 
 from pydantic import Field, model_validator
 
-from algoeff.fields import Bound, Quantity, quantity
+from algoeff.fields import Bound, Quantity
 from algoeff.methods.base import ComputeMethod, MethodContext, fmt
 from algoeff.units import ComputeUnit, Convention, convention_factor, to_flop
 
-Flop = quantity("Flop", "FLOP")
-TfsDays = quantity("TfsDays", "tfs-day")
-PfsDays = quantity("PfsDays", "pfs-day")
+
+class Flop(Quantity):
+    unit: Literal["FLOP"]
+
+
+class TfsDays(Quantity):
+    unit: Literal["tfs-day"]
+
+
+class PfsDays(Quantity):
+    unit: Literal["pfs-day"]
 
 
 class Reported(ComputeMethod):
@@ -25,9 +33,9 @@ class Reported(ComputeMethod):
 
     name = "reported"
     method: Literal["reported"]
-    flop: Flop | None = Field(default=None, description="stated FLOP")  # type: ignore[valid-type]
-    tfs_days: TfsDays | None = Field(default=None, description="stated tfs-days")  # type: ignore[valid-type]
-    pfs_days: PfsDays | None = Field(default=None, description="stated pfs-days")  # type: ignore[valid-type]
+    flop: Flop | None = Field(default=None, description="stated FLOP")
+    tfs_days: TfsDays | None = Field(default=None, description="stated tfs-days")
+    pfs_days: PfsDays | None = Field(default=None, description="stated pfs-days")
     convention: Convention = Field(
         default="multiply-add=2", description="how the source counted a multiply-add"
     )

@@ -12,14 +12,29 @@ from typing import Literal, Self
 
 from pydantic import Field, model_validator
 
-from algoeff.fields import Bound, quantity
+from algoeff.fields import Bound, Quantity
 from algoeff.methods.base import ComputeMethod, MethodContext, at, fmt
 
-Parameters = quantity("Parameters", "parameter")
-Tokens = quantity("Tokens", "token")
-Layers = quantity("Layers", "layer")
-Context = quantity("Context", "token")
-Width = quantity("Width", "dimension")
+
+class Parameters(Quantity):
+    unit: Literal["parameter"]
+
+
+class Tokens(Quantity):
+    unit: Literal["token"]
+
+
+class Layers(Quantity):
+    unit: Literal["layer"]
+
+
+class Context(Quantity):
+    unit: Literal["token"]
+
+
+class Width(Quantity):
+    unit: Literal["dimension"]
+
 
 PARAM_FLOP_PER_TOKEN = 6  # forward 2 N + backward 4 N per token
 ATTENTION_FLOP_PER_TOKEN = 12  # x L x d_model x T: QK^T and AV, forward and backward
@@ -30,11 +45,11 @@ class Transformer(ComputeMethod):
 
     name = "transformer"
     method: Literal["transformer"]
-    params: Parameters = Field(description="non-embedding parameters N")  # type: ignore[valid-type]
-    tokens: Tokens = Field(description="training tokens D")  # type: ignore[valid-type]
-    layers: Layers | None = Field(default=None, description="layers L")  # type: ignore[valid-type]
-    context: Context | None = Field(default=None, description="context length T")  # type: ignore[valid-type]
-    d_model: Width | None = Field(default=None, description="heads x head width")  # type: ignore[valid-type]
+    params: Parameters = Field(description="non-embedding parameters N")
+    tokens: Tokens = Field(description="training tokens D")
+    layers: Layers | None = Field(default=None, description="layers L")
+    context: Context | None = Field(default=None, description="context length T")
+    d_model: Width | None = Field(default=None, description="heads x head width")
     causal: bool = Field(default=False, description="halve the attention term (causal mask)")
 
     @model_validator(mode="after")
