@@ -39,7 +39,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from algoeff.errors import InputError, Problem
 from algoeff.loading import display_path
 
-SCHEMA_ID = "algoeff.runlog/1"
+SCHEMA_ID: Literal["algoeff.runlog/1"] = "algoeff.runlog/1"
 # A log holds one line per group of steps (default 100) and per evaluation; even
 # a million-step run stays far below this. The cap stops a runaway file early.
 MAX_LOG_BYTES = 256 * 1024 * 1024
@@ -107,7 +107,7 @@ class Signature(_Record):
     grad_enabled: bool
     forward_flop: Flop
     backward_flop: Flop
-    recompute_flop: Flop = Field(description="recomputed forward work (checkpointing), hardware only")
+    recompute_flop: Flop = Field(description="forward work recomputed in backward (hardware only)")
     model_flop: Flop = Field(description="forward + backward: what training_flop counts")
     hardware_flop: Flop = Field(description="model_flop + recompute_flop: what the hardware ran")
 
@@ -181,7 +181,9 @@ class RunLog:
         return display_path(self.path)
 
 
-def _problem(shown: str, line: int, fieldname: str, message: str, expected: str = "") -> RunLogError:
+def _problem(
+    shown: str, line: int, fieldname: str, message: str, expected: str = ""
+) -> RunLogError:
     where = f"line {line}" + (f": {fieldname}" if fieldname else "")
     return RunLogError(str(Problem(shown, where, message, expected)))
 
@@ -239,7 +241,9 @@ def read_runlog(path: Path) -> RunLog:
                     f"{shown}: line {number}: ignored a truncated last line (the run was cut off)"
                 )
                 break
-            raise _problem(shown, number, "", f"is not JSON ({exc.msg})", "one JSON object") from None
+            raise _problem(
+                shown, number, "", f"is not JSON ({exc.msg})", "one JSON object"
+            ) from None
         if not isinstance(data, dict):
             raise _problem(shown, number, "", "is not a JSON object", "one JSON object")
         if number == 1 or log is None:
@@ -259,6 +263,31 @@ def read_runlog(path: Path) -> RunLog:
     if log.final is None:
         warnings.append(f"{shown}: no final record (the run was cut off or is still running)")
     log.warnings = warnings
+    return log
+
+
+_CACHE: dict[Path, tuple[tuple[int, int], RunLog]] = {}
+_CACHE_SIZE = 64
+
+
+def cached_runlog(path: Path) -> RunLog:
+    """``read_runlog`` memoized on the file's size and modification time.
+
+    An entry's estimate reads each log several times (value, low, high, formula);
+    an edited log is read afresh because its size or mtime changes.
+    """
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise RunLogError(f"{display_path(path)}: cannot be read: {exc.strerror}") from None
+    stamp = (stat.st_size, stat.st_mtime_ns)
+    hit = _CACHE.get(path)
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
+    log = read_runlog(path)
+    if len(_CACHE) >= _CACHE_SIZE:
+        _CACHE.pop(next(iter(_CACHE)))
+    _CACHE[path] = (stamp, log)
     return log
 
 

@@ -74,8 +74,10 @@ aten = torch.ops.aten
 def flop_counter() -> tuple[FlopCounterMode, str]:
     """A fresh FLOP counter and its name: algoeff's patched factory when it is installed."""
     try:
-        from algoeff.measure.counting import flop_counter_mode  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
+        from algoeff.measure.counting import flop_counter_mode
+    except ModuleNotFoundError as exc:
+        if exc.name != "algoeff.measure.counting":
+            raise
         return FlopCounterMode(display=False), "torch.utils.flop_counter.FlopCounterMode"
     mode: FlopCounterMode = flop_counter_mode()
     return mode, "algoeff.measure.counting.flop_counter_mode"
@@ -142,11 +144,11 @@ class PhaseCounter:
         return tapped
 
     def __enter__(self) -> PhaseCounter:
-        self.mode.__enter__()
+        self.mode.__enter__()  # type: ignore[no-untyped-call]  # torch leaves it unannotated
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.mode.__exit__(*exc)
+        self.mode.__exit__(*exc)  # type: ignore[no-untyped-call]  # torch leaves it unannotated
 
     @property
     def model(self) -> int:
@@ -293,7 +295,8 @@ class ComputeMeter:
 
         _, counter_name = flop_counter()
         self._started = time.perf_counter()
-        self._writer = RunLogWriter(Path(log_path)) if log_path is not None and self.rank == 0 else None
+        write = log_path is not None and self.rank == 0
+        self._writer = RunLogWriter(Path(log_path)) if write and log_path else None
         self._write(self._header(seed, counter_name))
         self._hooks = [
             model.register_forward_pre_hook(self._pre_hook, with_kwargs=True),
@@ -539,11 +542,9 @@ class ComputeMeter:
         return summed[0], summed[1], summed[2], steps, summed[3]
 
     def _signature_record(self, count: _Count, kind: str) -> Signature:
+        # A training key is the tuple of the step's call keys; an evaluation key is one call's.
         key = count.key
-        if kind == "train":
-            calls = key if isinstance(key, tuple) else (key,)
-        else:
-            calls = (key,)
+        calls = key if kind == "train" and isinstance(key, tuple) else (key,)
         inputs = "; ".join(_show_call(c) for c in calls)
         last = calls[0]
         training, grad = (last[2], last[3]) if isinstance(last, tuple) else (False, False)
