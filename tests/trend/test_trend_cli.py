@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
-from trend_fixtures import TABLE3_FRONTIER, MakeDataset, Spec
+from trend_fixtures import TABLE3, TABLE3_FRONTIER, MakeDataset, Spec
 
 from algoeff.cli import cli
 from algoeff.cli import main as cli_main
@@ -38,7 +38,7 @@ def test_table_shows_the_headline(make_dataset: MakeDataset) -> None:
 
 def test_json_lists_every_benchmark(make_dataset: MakeDataset) -> None:
     """--json prints one object per benchmark, in the benchmarks file's order."""
-    root = make_dataset({"synthetic-alexnet": [Spec(*s) for s in _table3()], "pair": SEQ2SEQ})
+    root = make_dataset({"synthetic-alexnet": TABLE3, "pair": SEQ2SEQ})
     code, out, _ = run("--root", str(root), "--json", "--draws", "200")
     assert code == 0
     data = json.loads(out)
@@ -54,15 +54,9 @@ def test_json_lists_every_benchmark(make_dataset: MakeDataset) -> None:
     assert data[1]["reduction_factor"] == pytest.approx(465 / 8)
 
 
-def _table3() -> list[Spec]:
-    from trend_fixtures import TABLE3
-
-    return list(TABLE3)
-
-
 def test_one_benchmark_and_the_two_point_note(make_dataset: MakeDataset) -> None:
     """Naming a benchmark shows only it; an n = 2 benchmark says it has no interval."""
-    root = make_dataset({"synthetic-alexnet": _table3(), "pair": SEQ2SEQ})
+    root = make_dataset({"synthetic-alexnet": TABLE3, "pair": SEQ2SEQ})
     code, out, _ = run("pair", "--root", str(root), "--draws", "200")
     assert code == 0
     assert "pair" in out
