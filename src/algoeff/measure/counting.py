@@ -1,0 +1,517 @@
+"""Exact FLOP counts of PyTorch models: torch's FlopCounterMode with its 2.13 gaps closed.
+
+FlopCounterMode (torch.utils.flop_counter) intercepts operators at the dispatcher, so it
+sees matmuls whichever module or functional call issued them, counts backward as it
+runs and works on the meta device. In torch 2.13 on CPU it silently gets these wrong
+(each checked by a probe; see docs/measuring-flops.md):
+
+1. F.scaled_dot_product_attention -> aten._scaled_dot_product_flash_attention_for_cpu
+   (and its backward): no formula, counted 0.
+2. convolution_backward: the weight gradient of a grouped or depthwise convolution is
+   counted ``groups`` times over.
+3. nn.MultiheadAttention's fused inference path, aten._native_multi_head_attention, and
+   nn.TransformerEncoderLayer's, aten._transformer_encoder_layer_fwd: counted 0.
+4. nn.LSTM on CPU -> aten.mkldnn_rnn_layer (and its backward): counted 0. GRU and plain
+   RNN run as unfused cells of addmm on CPU and are counted right.
+5. torch.mv, torch.dot (and vdot, addmv, addr, addbmm): counted 0.
+
+Also, torch counts a fused attention backward as five products (it recomputes Q K^T);
+we count the four autograd needs, 2x the forward, like every other layer (model FLOPs).
+
+``flop_counter_mode()`` returns a FlopCounterMode carrying the fixes (passed through
+``custom_mapping``; torch's global registry is left alone) and also recording forward
+and backward apart, per module, and the operators with real work and no formula.
+``count_flops(model, *inputs)`` runs one forward and backward under it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from functools import cache
+from math import prod
+from typing import Any
+
+import torch
+from torch.utils.flop_counter import FlopCounterMode, flop_registry
+
+from algoeff.errors import InputError
+from algoeff.measure import formulas as f
+from algoeff.measure.count_result import Flop, FlopCount, ModuleFlop
+
+aten = torch.ops.aten
+Formula = Callable[..., int]
+
+
+def _raw(formula: Formula) -> Formula:
+    # FlopCounterMode passes shapes unless a formula asks for the tensors; ours need
+    # requires_grad (autograd skips unneeded gradients) and nested-tensor lengths.
+    formula._get_raw = True  # type: ignore[attr-defined]
+    return formula
+
+
+def _dims(tensor: torch.Tensor) -> tuple[int, ...]:
+    return tuple(int(s) for s in tensor.shape)
+
+
+def _needs_grad(tensor: Any) -> bool:
+    return isinstance(tensor, torch.Tensor) and tensor.requires_grad
+
+
+# --- 1. attention -------------------------------------------------------------------
+# Every scaled-dot-product op takes (query, key, value, ...) shaped (..., L, E), and
+# its backward (grad_out, query, key, value, ...).
+
+
+def _attention_dims(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor) -> tuple[int, ...]:
+    *lead, len_q, dim_qk = _dims(query)
+    return prod(lead), len_q, int(key.shape[-2]), dim_qk, int(value.shape[-1])
+
+
+@_raw
+def _sdpa_forward(
+    query: torch.Tensor, key: torch.Tensor, value: torch.Tensor, *args: Any, **kwargs: Any
+) -> int:
+    lead, len_q, len_k, dim_qk, dim_v = _attention_dims(query, key, value)
+    return f.attention_flop(lead, 1, len_q, len_k, dim_qk, dim_v)
+
+
+@_raw
+def _sdpa_backward(
+    grad_out: torch.Tensor,
+    query: torch.Tensor,
+    key: torch.Tensor,
+    value: torch.Tensor,
+    *args: Any,
+    **kwargs: Any,
+) -> int:
+    lead, len_q, len_k, dim_qk, dim_v = _attention_dims(query, key, value)
+    return f.attention_backward_flop(
+        lead,
+        1,
+        len_q,
+        len_k,
+        dim_qk,
+        dim_v,
+        query_grad=_needs_grad(query),
+        key_grad=_needs_grad(key),
+        value_grad=_needs_grad(value),
+    )
+
+
+def _without_recomputation(torch_formula: Formula) -> Formula:
+    """Rescale torch's five-product attention backward to the four autograd needs.
+
+    Used for the varlen kernels (grad_out, query, key, value, ...) whose nested-sequence
+    bookkeeping torch already does: per head and score, torch counts 3 dim_qk + 2 dim_v
+    multiply-adds and the model needs 2 dim_qk + 2 dim_v.
+    """
+
+    @_raw
+    def formula(
+        grad_out: torch.Tensor,
+        query: torch.Tensor,
+        key: torch.Tensor,
+        value: torch.Tensor,
+        *args: Any,
+        **kwargs: Any,
+    ) -> int:
+        counted = int(torch_formula(grad_out, query, key, value, *args, **kwargs))
+        dim_qk, dim_v = int(query.shape[-1]), int(value.shape[-1])
+        return counted * (2 * dim_qk + 2 * dim_v) // (3 * dim_qk + 2 * dim_v)
+
+    return formula
+
+
+# --- 2. convolution backward ----------------------------------------------------------
+
+
+@_raw
+def _conv_backward(
+    grad_out: torch.Tensor,
+    input: torch.Tensor,
+    weight: torch.Tensor,
+    bias_sizes: Any,
+    stride: Any,
+    padding: Any,
+    dilation: Any,
+    transposed: bool,
+    output_padding: Any,
+    groups: int,
+    output_mask: Sequence[bool],
+    **kwargs: Any,
+) -> int:
+    # A convolution slides over the output; a transposed one over its input.
+    positions = prod(_dims(input)[2:] if transposed else _dims(grad_out)[2:])
+    return f.conv_backward_flop(
+        int(input.shape[0]),
+        positions,
+        int(weight.numel()),
+        input_grad=bool(output_mask[0]),
+        weight_grad=bool(output_mask[1]),
+    )
+
+
+# --- 3. fused transformer inference paths ---------------------------------------------
+
+
+def _sequence_lengths(tensor: torch.Tensor) -> list[int]:
+    """Length of each sequence in a (batch, length, width) tensor, nested or not."""
+    if tensor.is_nested:
+        return [int(size[0]) for size in tensor._nested_tensor_size().tolist()]
+    batch, length = _dims(tensor)[:2]
+    return [length] * batch
+
+
+@_raw
+def _native_multi_head_attention(
+    query: torch.Tensor,
+    key: torch.Tensor,
+    value: torch.Tensor,
+    embed_dim: int,
+    num_head: int,
+    *args: Any,
+    **kwargs: Any,
+) -> int:
+    pairs = zip(_sequence_lengths(query), _sequence_lengths(key), strict=True)
+    return sum(f.multi_head_attention_flop(len_q, len_k, int(embed_dim)) for len_q, len_k in pairs)
+
+
+@_raw
+def _transformer_encoder_layer(
+    src: torch.Tensor, embed_dim: int, num_heads: int, *args: Any, **kwargs: Any
+) -> int:
+    # ffn_weight_1 is (ffn_dim, embed_dim); it is the 15th argument, or a keyword.
+    ffn_weight_1 = kwargs.get("ffn_weight_1", args[11] if len(args) > 11 else None)
+    if ffn_weight_1 is None:
+        raise ValueError("_transformer_encoder_layer_fwd called without ffn_weight_1")
+    ffn_dim = int(ffn_weight_1.shape[0])
+    return sum(
+        f.encoder_layer_flop(length, int(embed_dim), ffn_dim) for length in _sequence_lengths(src)
+    )
+
+
+# --- 4. LSTM on CPU (oneDNN) ----------------------------------------------------------
+# mkldnn_rnn_layer(input, w_ih, w_hh, b_ih, b_hh, hx, cx, ...) runs one direction of
+# one layer; w_ih is (gates x hidden, input_size), w_hh (gates x hidden, hidden).
+
+
+@_raw
+def _mkldnn_rnn_layer(
+    input: torch.Tensor, w_ih: torch.Tensor, w_hh: torch.Tensor, *args: Any, **kwargs: Any
+) -> int:
+    gate_rows, input_size = _dims(w_ih)
+    tokens = int(input.numel()) // input_size
+    return f.rnn_layer_flop(tokens, input_size, gate_rows, int(w_hh.shape[1]))
+
+
+@_raw
+def _mkldnn_rnn_layer_backward(
+    input: torch.Tensor,
+    w_ih: torch.Tensor,
+    w_hh: torch.Tensor,
+    b_ih: torch.Tensor,
+    b_hh: torch.Tensor,
+    hx: torch.Tensor,
+    *args: Any,
+    **kwargs: Any,
+) -> int:
+    gate_rows, input_size = _dims(w_ih)
+    return f.rnn_layer_backward_flop(
+        int(input.numel()) // input_size,
+        int(hx.shape[0]),
+        input_size,
+        gate_rows,
+        int(w_hh.shape[1]),
+        input_grad=_needs_grad(input),
+        initial_state_grad=_needs_grad(hx),
+        input_weight_grad=_needs_grad(w_ih),
+        hidden_weight_grad=_needs_grad(w_hh),
+    )
+
+
+# --- 5. matrix-vector and friends -----------------------------------------------------
+
+
+@_raw
+def _mv(mat: torch.Tensor, vec: torch.Tensor, *args: Any, **kwargs: Any) -> int:
+    rows, cols = _dims(mat)
+    return f.matmul_flop(rows, cols, 1)
+
+
+@_raw
+def _dot(a: torch.Tensor, b: torch.Tensor, *args: Any, **kwargs: Any) -> int:
+    return f.matmul_flop(1, int(a.shape[0]), 1)
+
+
+@_raw
+def _addmv(
+    bias: torch.Tensor, mat: torch.Tensor, vec: torch.Tensor, *args: Any, **kwargs: Any
+) -> int:
+    return _mv(mat, vec)
+
+
+@_raw
+def _addr(
+    bias: torch.Tensor, vec1: torch.Tensor, vec2: torch.Tensor, *args: Any, **kwargs: Any
+) -> int:
+    # An outer product accumulated into a matrix: one multiply-add per element.
+    return f.matmul_flop(int(vec1.shape[0]), 1, int(vec2.shape[0]))
+
+
+@_raw
+def _addbmm(bias: torch.Tensor, a: torch.Tensor, b: torch.Tensor, *args: Any, **kwargs: Any) -> int:
+    batch, rows, inner = _dims(a)
+    return f.matmul_flop(rows, inner, int(b.shape[-1]), batch)
+
+
+@_raw
+def _mm_of_last_two(*args: Any, **kwargs: Any) -> int:
+    # _addmm_activation(bias, mat1, mat2) and _int_mm(mat1, mat2): the last two tensors.
+    mat1, mat2 = [a for a in args if isinstance(a, torch.Tensor)][-2:]
+    rows, inner = _dims(mat1)
+    return f.matmul_flop(rows, inner, int(mat2.shape[1]))
+
+
+def gap_formulas() -> dict[Any, Formula]:
+    """Operator -> formula for every gap closed here, for FlopCounterMode's custom_mapping."""
+    return {
+        aten._scaled_dot_product_flash_attention_for_cpu: _sdpa_forward,
+        aten._scaled_dot_product_flash_attention_for_cpu_backward: _sdpa_backward,
+        aten._scaled_dot_product_fused_attention_overrideable: _sdpa_forward,
+        aten._scaled_dot_product_fused_attention_overrideable_backward: _sdpa_backward,
+        aten._scaled_dot_product_flash_attention_backward: _sdpa_backward,
+        aten._scaled_dot_product_efficient_attention_backward: _sdpa_backward,
+        aten._scaled_dot_product_cudnn_attention_backward: _sdpa_backward,
+        aten._flash_attention_backward: _without_recomputation(
+            flop_registry[aten._flash_attention_backward]
+        ),
+        aten._efficient_attention_backward: _without_recomputation(
+            flop_registry[aten._efficient_attention_backward]
+        ),
+        aten.convolution_backward: _conv_backward,
+        aten._native_multi_head_attention: _native_multi_head_attention,
+        aten._transformer_encoder_layer_fwd: _transformer_encoder_layer,
+        aten.mkldnn_rnn_layer: _mkldnn_rnn_layer,
+        aten.mkldnn_rnn_layer_backward: _mkldnn_rnn_layer_backward,
+        aten.mv: _mv,
+        aten.dot: _dot,
+        aten.vdot: _dot,
+        aten.addmv: _addmv,
+        aten.addr: _addr,
+        aten.addbmm: _addbmm,
+        aten._addmm_activation: _mm_of_last_two,
+        aten._int_mm: _mm_of_last_two,
+    }
+
+
+# --- operators with real work and no formula ------------------------------------------
+
+# Name parts (between underscores) of operators that do matrix-product-like or other
+# superlinear work; anything else without a formula (element-wise, reductions, norms,
+# views) is ignored by design.
+_WORK_PART = re.compile(
+    r"(mm|bmm|addmm|addbmm|baddbmm|matmul|mv|addmv|dot|vdot|addr|gemm|gemv|einsum|tensordot"
+    r"|linear|conv|conv\d+d|convolution|attention|attn|lstm|gru|rnn|transformer|cdist"
+    r"|(i|r|ir|h|ih)?fft(\d+|n)?|cholesky|svd|qr|solve|lu|inv|inverse|det|slogdet|eig|eigh"
+    r"|eigvals|eigvalsh)"
+)
+# Namespaces whose operators move or describe data rather than compute.
+_NO_WORK_NAMESPACES = frozenset(
+    {"prim", "prims", "c10d", "_c10d_functional", "_dtensor", "profiler"}
+)
+
+
+@cache
+def carries_work(name: str) -> bool:
+    """Whether an operator without a formula is reported (``aten.cdist`` yes, ``aten.relu`` no).
+
+    ``name`` is as torch prints an operator packet, ``namespace.op``. Operators from
+    other libraries' namespaces (custom ops, Triton kernels) are reported too: their
+    work is unknown, so it cannot be assumed to be nil.
+    """
+    namespace, _, op = name.partition(".")
+    if namespace != "aten":
+        return namespace not in _NO_WORK_NAMESPACES
+    return any(_WORK_PART.fullmatch(part) for part in op.split("_") if part)
+
+
+# --- the counter ----------------------------------------------------------------------
+
+_GLOBAL = "Global"  # FlopCounterMode's key for "all of it"
+
+
+class GapClosingFlopCounterMode(FlopCounterMode):
+    """FlopCounterMode with the gap formulas, split by phase and by module.
+
+    Everything FlopCounterMode offers still works (``get_total_flops()``,
+    ``get_flop_counts()``: model FLOP only); added are ``forward_flop``,
+    ``backward_flop``, ``recomputed_flop`` (forward work re-run during backward by
+    activation checkpointing: hardware FLOP), ``unsupported`` and ``result()``.
+    Backward is assumed to run without ``create_graph`` (grad mode on inside backward
+    is taken to mean recomputation). Like its base it is not reentrant, and entering it again
+    starts a fresh count.
+    """
+
+    def __init__(self, *, custom_mapping: dict[Any, Formula] | None = None, depth: int = 2) -> None:
+        super().__init__(
+            display=False, depth=depth, custom_mapping={**gap_formulas(), **(custom_mapping or {})}
+        )
+        self._reset_extras()
+
+    def _reset_extras(self) -> None:
+        self.forward_flop = 0
+        self.backward_flop = 0
+        self.recomputed_flop = 0
+        self.unsupported: Counter[str] = Counter()
+        self._module_flop: defaultdict[str, list[int]] = defaultdict(lambda: [0, 0])
+        self._module_self_flop: defaultdict[str, list[int]] = defaultdict(lambda: [0, 0])
+        self._operator_flop: defaultdict[str, list[int]] = defaultdict(lambda: [0, 0])
+
+    def __enter__(self) -> GapClosingFlopCounterMode:
+        self._reset_extras()
+        super().__enter__()  # type: ignore[no-untyped-call]  # torch leaves it untyped
+        return self
+
+    # Overrides FlopCounterMode's private hook (torch 2.13, pinned in pyproject), which
+    # sees every operator that did not decompose further: the one place where both the
+    # operators without a formula and the current module and phase are visible.
+    def _count_flops(self, func_packet: Any, out: Any, args: Any, kwargs: Any) -> Any:
+        name = str(func_packet)
+        formula = self.flop_registry.get(func_packet)
+        if formula is None:
+            if carries_work(name):
+                self.unsupported[name] += 1
+            return out
+        try:
+            flop = int(formula(*args, **kwargs, out_val=out))
+        except Exception as exc:  # a formula that cannot read these shapes: report, don't crash
+            self.unsupported[f"{name} (formula failed: {type(exc).__name__})"] += 1
+            return out
+        if self.mod_tracker.is_bw and torch.is_grad_enabled():
+            # Forward work re-run inside backward (activation checkpointing, which
+            # recomputes under enable_grad): hardware FLOP, kept out of the model figures.
+            self.recomputed_flop += flop
+            return out
+        phase = 1 if self.mod_tracker.is_bw else 0
+        if phase:
+            self.backward_flop += flop
+        else:
+            self.forward_flop += flop
+        self._operator_flop[name][phase] += flop
+        parents = set(self.mod_tracker.parents)
+        for parent in parents:
+            self.flop_counts[parent][func_packet] += flop  # FlopCounterMode's own table
+            if parent != _GLOBAL:
+                self._module_flop[parent][phase] += flop
+        self._module_self_flop[_innermost(parents)][phase] += flop
+        return out
+
+    def result(self, *, includes_backward: bool, module_order: Iterable[str] = ()) -> FlopCount:
+        """The count so far as a FlopCount; modules listed in ``module_order`` come first."""
+        names = [n for n in module_order if n in self._module_flop]
+        names += sorted(set(self._module_flop) - set(names))
+        by_module = {}
+        for name in names:
+            inclusive, own = self._module_flop[name], self._module_self_flop.get(name, [0, 0])
+            by_module[name] = ModuleFlop(inclusive[0], inclusive[1], own[0], own[1])
+        outside = self._module_self_flop.get(_GLOBAL, [0, 0])
+        return FlopCount(
+            forward=self.forward_flop,
+            backward=self.backward_flop,
+            recomputed=self.recomputed_flop,
+            includes_backward=includes_backward,
+            by_module=by_module,
+            by_operator={n: Flop(v[0], v[1]) for n, v in sorted(self._operator_flop.items())},
+            outside_modules=Flop(outside[0], outside[1]),
+            unsupported=dict(sorted(self.unsupported.items())),
+        )
+
+
+def _innermost(parents: set[str]) -> str:
+    """The deepest module among those running (names are dotted paths), else Global."""
+    modules = [p for p in parents if p != _GLOBAL]
+    if not modules:
+        return _GLOBAL
+    return max(modules, key=lambda name: (name.count("."), name))
+
+
+def flop_counter_mode(
+    *, custom_mapping: dict[Any, Formula] | None = None, depth: int = 2
+) -> GapClosingFlopCounterMode:
+    """A FlopCounterMode (display off) with every gap formula; extra formulas may be added.
+
+    Use as ``with flop_counter_mode() as counter: ...`` then ``counter.forward_flop``,
+    ``counter.backward_flop``, ``counter.get_total_flops()`` or ``counter.result(...)``.
+    """
+    return GapClosingFlopCounterMode(custom_mapping=custom_mapping, depth=depth)
+
+
+# --- one-shot counting ----------------------------------------------------------------
+
+
+def module_names(model: torch.nn.Module) -> list[str]:
+    """Names FlopCounterMode gives ``model``'s modules, in registration order."""
+    root = type(model).__name__
+    return [f"{root}.{path}" if path else root for path, _ in model.named_modules()]
+
+
+def matmul_params(model: torch.nn.Module) -> int:
+    """Parameters outside nn.Embedding tables: the N of 6 N per token for a language model.
+
+    An untied output head counts (its matmul is real work); a head tied to the input
+    embedding is a parameter of the embedding and is not counted here, though the
+    counter sees its matmul, so add it by hand (d_model x vocabulary).
+    """
+    embedding_params = {
+        id(p)
+        for module in model.modules()
+        if isinstance(module, torch.nn.Embedding | torch.nn.EmbeddingBag)
+        for p in module.parameters(recurse=False)
+    }
+    return sum(p.numel() for p in model.parameters() if id(p) not in embedding_params)
+
+
+def _default_loss(output: Any) -> torch.Tensor:
+    """Sum of every floating output tensor that requires grad."""
+    leaves, _ = torch.utils._pytree.tree_flatten(output)
+    parts = [t.sum() for t in leaves if isinstance(t, torch.Tensor) and t.requires_grad]
+    if not parts:
+        raise InputError(
+            "count_flops: no output of the model requires grad (are its parameters frozen, "
+            "or did it run under torch.no_grad?); pass backward=False to count the forward only"
+        )
+    return torch.stack(parts).sum() if len(parts) > 1 else parts[0]
+
+
+def count_flops(
+    model: Callable[..., Any],
+    *args: Any,
+    backward: bool = True,
+    loss_fn: Callable[[Any], torch.Tensor] | None = None,
+    **kwargs: Any,
+) -> FlopCount:
+    """Count the FLOP of ``model(*args, **kwargs)``, and of its backward unless ``backward=False``.
+
+    The backward pass is ``loss_fn(output).backward()``; by default the loss is the sum
+    of the outputs (its own FLOP are nil). Runs on whatever device model and inputs are
+    on: on ``torch.device("meta")`` a model of tens of billions of parameters is counted
+    without allocating its weights. Gradients accumulated by the count are undone, and
+    the model's train/eval mode is left as it is.
+    """
+    mode = flop_counter_mode()
+    leaves = list(model.parameters()) if isinstance(model, torch.nn.Module) else []
+    leaves += [a for a in torch.utils._pytree.tree_flatten((args, kwargs))[0] if _needs_grad(a)]
+    saved_grads = [t.grad for t in leaves]
+    try:
+        with mode:
+            output = model(*args, **kwargs)
+            if backward:
+                loss = loss_fn(output) if loss_fn is not None else _default_loss(output)
+                loss.backward()  # type: ignore[no-untyped-call]  # untyped in torch
+    finally:
+        for tensor, grad in zip(leaves, saved_grads, strict=True):
+            tensor.grad = grad
+    order = module_names(model) if isinstance(model, torch.nn.Module) else []
+    return mode.result(includes_backward=backward, module_order=order)
