@@ -52,7 +52,7 @@ def _row(trend: Trend) -> list[str]:
     if trend.halving_months is None:
         halving = "—\n[dim]one date[/dim]"
     elif trend.halving_months_low is None:
-        halving = f"{_num(trend.halving_months)}\n[dim]no interval[/dim]"
+        halving = f"{_num(trend.halving_months)}\n[dim](n = 2)[/dim]"
     else:
         halving = _with_interval(
             trend.halving_months, trend.halving_months_low, trend.halving_months_high, ""
@@ -76,13 +76,15 @@ def _table(trends: list[Trend], draws: int, seed: int) -> Table:
         title="Frontier trends of the compute to reach each benchmark",
         caption=(
             f"Second lines: 95 % intervals from {draws:,} Monte Carlo draws (seed {seed}) over "
-            "the entries' ranges and the fit's scatter; n = 2 leaves no interval. Halving: "
+            "the entries' ranges and the fit's scatter; two points leave no interval. Halving: "
             "least-squares fit over the frontier; endpoint: first and last frontier entry only. "
             "Moore's law: 2× every 2 years. Method: docs/trends.md"
         ),
         title_justify="left",
         caption_justify="left",
         box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        padding=(0, 0, 0, 1),  # with the box's blank separator: two spaces between columns
     )
     table.add_column("Benchmark", no_wrap=True)
     table.add_column("n", justify="right")

@@ -98,3 +98,12 @@ def test_missing_matplotlib_is_a_friendly_error(
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     with pytest.raises(MissingExtraError, match=r"'matplotlib'.*algoeff\[site\]"):
         frontier_svg(view)
+
+
+def test_bundled_alexnet_chart_has_every_entry() -> None:
+    """The README chart of the repository's AlexNet-level data: all 16 entries, 6 on the frontier."""
+    root = Path(__file__).resolve().parents[2]
+    view = next(v for v in derive(load_dataset(root)) if v.benchmark.id == "imagenet-alexnet-level")
+    svg = frontier_svg(view, fit_trend(view, draws=MIN_DRAWS))
+    assert len(_group(svg, "entries").findall(f".//{SVG}use")) == len(view.rows) == 16
+    assert len(_group(svg, "frontier").findall(f".//{SVG}use")) == len(view.frontier) == 6

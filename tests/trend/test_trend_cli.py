@@ -61,7 +61,7 @@ def test_one_benchmark_and_the_two_point_note(make_dataset: MakeDataset) -> None
     assert code == 0
     assert "pair" in out
     assert "synthetic-alexnet" not in out
-    assert "no interval" in out
+    assert "(n = 2)" in out
 
 
 def test_same_seed_same_output_other_seed_differs(make_dataset: MakeDataset) -> None:
@@ -116,10 +116,6 @@ def test_help_ends_with_an_example() -> None:
     assert trend.help.rstrip().splitlines()[-1].strip().startswith("algoeff trend ")
 
 
-BUNDLED = REPO / "analysis" / "imagenet-alexnet-level"
-
-
-@pytest.mark.skipif(not BUNDLED.is_dir(), reason="the bundled dataset is not written yet")
 def test_bundled_alexnet_level_matches_the_paper_headline() -> None:
     """The repository's data: about 44x, about 16 months, Moore's law about 11x."""
     code, out, _ = run("imagenet-alexnet-level", "--root", str(REPO), "--json", "--draws", "1000")
@@ -130,3 +126,17 @@ def test_bundled_alexnet_level_matches_the_paper_headline() -> None:
     assert trend["halving_months"] == pytest.approx(16, abs=0.6)
     assert trend["endpoint_halving_months"] == pytest.approx(15.3, abs=0.3)
     assert trend["halving_months_low"] < 16 < trend["halving_months_high"]
+
+
+def test_bundled_two_point_benchmarks_have_no_interval() -> None:
+    """Every other bundled benchmark has two frontier entries: a halving time, no interval."""
+    code, out, _ = run("--root", str(REPO), "--json", "--draws", "200")
+    assert code == 0
+    trends = {t["benchmark_id"]: t for t in json.loads(out)}
+    assert trends["imagenet-alexnet-level"]["n_points"] == 6
+    others = [t for name, t in trends.items() if name != "imagenet-alexnet-level"]
+    assert others
+    for trend in others:
+        assert trend["n_points"] == 2
+        assert trend["halving_months_low"] is None
+        assert trend["halving_months"] == pytest.approx(trend["endpoint_halving_months"])
