@@ -68,7 +68,7 @@ def _ranges(rows: list[Row]) -> tuple[list[float], list[float], list[list[float]
 
 
 def _draw(fig: Any, view: BenchmarkView, trend: Trend | None) -> None:
-    from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
+    from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullFormatter
 
     ax = fig.add_axes((0.1, 0.12, 0.86, 0.76))
     bench = view.benchmark
@@ -149,35 +149,40 @@ def _draw(fig: Any, view: BenchmarkView, trend: Trend | None) -> None:
         ax.plot(
             [tx0, tx1], [start, end], linestyle=":", color=FIT_COLOUR, linewidth=1.4, label=label
         )
-        ax.text(
-            0.99,
-            0.97,
-            f"{format_sig(trend.reduction_factor, 2)}× less compute over "
-            f"{format_sig(trend.span_years, 2)} years; Moore's law: "
-            f"{format_sig(trend.moore_factor, 2)}×",
-            transform=ax.transAxes,
-            ha="right",
-            va="top",
-            fontsize=9,
-        )
 
     ax.set_yscale("log")
+    # 1-2-5 ticks, so that even a frontier spanning less than a decade has labels.
+    ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
     ax.yaxis.set_minor_formatter(NullFormatter())
+    # Room below the lowest range for the labels that hang under their points.
+    lowest = min(_tfs(r.estimate.flop_low) for r in rows)
+    highest = max(_tfs(r.estimate.flop_high) for r in rows)
+    ax.set_ylim(lowest / 2.0, highest * 1.5)
     years = range(math.floor(first_x), math.ceil(last_x) + 1)
     ax.xaxis.set_major_locator(FixedLocator([float(y) for y in years]))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:.0f}"))
     ax.set_xlim(first_x - 0.4, last_x + 0.4)
     ax.set_xlabel("publication date")
     ax.set_ylabel("training compute to reach the level (tfs-days, log scale)")
-    ax.set_title(
-        f"{bench.name}: {bench.threshold:g} {bench.metric.unit} "
-        f"{bench.metric.name} on {bench.dataset}",
-        loc="left",
-        fontsize=10,
-    )
+    ax.set_title(bench.name, loc="left", fontsize=10)
     ax.grid(True, which="major", axis="y", color="#e5e5e5", linewidth=0.6)
-    ax.legend(loc="lower left", fontsize=8, frameon=False)
+    # Frontiers fall from top left to bottom right, which leaves the lower left free.
+    headline = None
+    if trend is not None and trend.n_points > 1:
+        headline = (
+            f"{format_sig(trend.reduction_factor, 2)}× less compute over "
+            f"{format_sig(trend.span_years, 2)} years; Moore's law: "
+            f"{format_sig(trend.moore_factor, 2)}×"
+        )
+    ax.legend(
+        loc="lower left",
+        fontsize=8,
+        frameon=False,
+        title=headline,
+        title_fontsize=9,
+        alignment="left",
+    )
 
 
 def frontier_svg(view: BenchmarkView, trend: Trend | None = None) -> str:
