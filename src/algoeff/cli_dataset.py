@@ -18,7 +18,7 @@ from algoeff.derive import BenchmarkView
 from algoeff.errors import InputError, ProblemsError
 from algoeff.render import stale_outputs, write_outputs
 from algoeff.schema import json_schemas
-from algoeff.tables import primary_published
+from algoeff.tables import benchmark_title, primary_published
 from algoeff.units import flop_to_tfs_days, format_sig
 
 
@@ -172,9 +172,7 @@ def show(benchmark: str | None, root: Path | None, all_rows: bool, as_json: bool
     console = Console()
     for view in views:
         b = view.benchmark
-        table = Table(
-            title=f"{b.name}: {b.threshold:g} {b.metric.unit} {b.metric.name}", title_justify="left"
-        )
+        table = Table(title=benchmark_title(b), title_justify="left")
         for col, just in (
             ("Entry", "left"),
             ("Date", "left"),

@@ -62,6 +62,13 @@ def reduction(baseline: Estimate, estimate: Estimate) -> Reduction:
     )
 
 
+def _reduction(base: Estimate | None, estimate: Estimate, is_baseline: bool) -> Reduction | None:
+    if base is None:
+        return None
+    # The baseline against itself is exactly 1: its uncertainty cancels.
+    return Reduction(1.0, 1.0, 1.0) if is_baseline else reduction(base, estimate)
+
+
 def frontier_flags(dated_flop: list[tuple[object, float]]) -> list[bool]:
     """For (date, flop) pairs sorted by date: True where flop beats every strictly earlier one."""
     flags: list[bool] = []
@@ -92,7 +99,7 @@ def derive_benchmark(
     base = next((est for le, est in estimates if le.entry.id == benchmark.baseline), None)
     flags = frontier_flags([(le.entry.publication.date, est.flop) for le, est in estimates])
     rows = tuple(
-        Row(le, est, reduction(base, est) if base is not None else None, flag)
+        Row(le, est, _reduction(base, est, le.entry.id == benchmark.baseline), flag)
         for (le, est), flag in zip(estimates, flags, strict=True)
     )
     baseline = next((r for r in rows if r.entry.id == benchmark.baseline), None)

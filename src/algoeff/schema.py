@@ -57,6 +57,11 @@ class Result(StrictModel):
     """The value the model reached on the benchmark's metric."""
 
     value: FiniteFloat
+    at_least: bool = Field(
+        default=False,
+        description="the source says only that the threshold was reached at this point; "
+        "value is then the threshold, a lower bound",
+    )
     source: Id
     where: Text | None = None
     note: LongText | None = None
@@ -95,6 +100,7 @@ class PublishedFigure(StrictModel):
     discrepancy: LongText | None = Field(
         default=None, description="why the recomputation differs, when it does"
     )
+    note: LongText | None = Field(default=None, description="e.g. why this tolerance")
 
 
 class Entry(StrictModel):

@@ -12,7 +12,7 @@ import io
 import re
 
 from algoeff.derive import BenchmarkView, Row
-from algoeff.schema import PublishedFigure
+from algoeff.schema import Benchmark, PublishedFigure
 from algoeff.units import flop_to_tfs_days, format_sig
 
 # The original tracker's columns, kept first and with the same names so that its
@@ -49,8 +49,10 @@ def csv_safe(text: str) -> str:
 
 
 def primary_published(row: Row) -> PublishedFigure | None:
-    """The first published figure of the entry, the one shown beside the canonical one."""
-    return row.entry.published[0] if row.entry.published else None
+    """The figure shown beside the canonical one: the first that counts to the target, as the
+    entry does (so the two are comparable), else the first of any scope."""
+    figures = row.entry.published
+    return next((f for f in figures if f.scope == "to-target"), figures[0] if figures else None)
 
 
 def csv_text(views: list[BenchmarkView]) -> str:
@@ -117,7 +119,14 @@ def _published(row: Row) -> str:
     if pub is None:
         return "—"
     mark = " (1 multiply-add = 1)" if pub.convention == "multiply-add=1" else ""
-    return f"{format_sig(pub.value)} {pub.unit}{mark}"
+    scope = " (one model, whole run)" if pub.scope == "run" else ""
+    return f"{format_sig(pub.value)} {pub.unit}{mark}{scope}"
+
+
+def benchmark_title(b: Benchmark) -> str:
+    """'79.1 % top-5 accuracy on ImageNet (AlexNet-level)'; a unit equal to the metric is said once."""
+    unit = "" if b.metric.unit == b.metric.name else f" {b.metric.unit}"
+    return f"{b.threshold:g}{unit} {b.metric.name} on {b.dataset} ({b.label}-level)"
 
 
 def markdown_tables(views: list[BenchmarkView]) -> str:
@@ -125,10 +134,7 @@ def markdown_tables(views: list[BenchmarkView]) -> str:
     parts: list[str] = []
     for view in views:
         b = view.benchmark
-        parts.append(
-            f"### {b.threshold:g} {md(b.metric.unit)} {md(b.metric.name)} "
-            f"on {md(b.dataset)} ({md(b.label)}-level)\n"
-        )
+        parts.append(f"### {md(benchmark_title(b))}\n")
         parts.append(
             "| Publication | Date | Compute (tfs-days) | Range | Reduction factor "
             "| Published figure | Method | Analysis |"
