@@ -124,7 +124,8 @@ def _published(row: Row) -> str:
 
 
 def benchmark_title(b: Benchmark) -> str:
-    """'79.1 % top-5 accuracy on ImageNet (AlexNet-level)'; a unit equal to the metric is said once."""
+    """'79.1 % top-5 accuracy on ImageNet (AlexNet-level)'."""
+    # "34.8 BLEU BLEU" would repeat itself: a unit equal to the metric name is said once.
     unit = "" if b.metric.unit == b.metric.name else f" {b.metric.unit}"
     return f"{b.threshold:g}{unit} {b.metric.name} on {b.dataset} ({b.label}-level)"
 
