@@ -99,6 +99,37 @@ def _table(trends: list[Trend], draws: int, seed: int) -> Table:
     return table
 
 
+def markdown_table(trends: list[Trend]) -> str:
+    """The trends as a Markdown table (docs/trends.md holds one; a test keeps it current)."""
+    lines = [
+        "| Benchmark | n | From | To | Years | Reduction | 95 % | Bounds | Moore's law "
+        "| Halving (months) | Fit alone, 95 % | With ranges, 95 % | Endpoint (months) |",
+        "|---|--:|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+
+    def pair(low: float | None, high: float | None) -> str:
+        return "—" if low is None or high is None else f"{_num(low)}–{_num(high)}"
+
+    for t in trends:
+        cells = [
+            f"`{t.benchmark_id}`",
+            str(t.n_points),
+            t.first_date.isoformat(),
+            t.last_date.isoformat(),
+            format_sig(t.span_years, 2),
+            f"{_num(t.reduction_factor)}×",
+            pair(t.reduction_factor_low, t.reduction_factor_high),
+            pair(t.reduction_factor_min, t.reduction_factor_max),
+            f"{_num(t.moore_factor)}×",
+            _num(t.halving_months),
+            pair(t.halving_months_fit_low, t.halving_months_fit_high),
+            pair(t.halving_months_low, t.halving_months_high),
+            _num(t.endpoint_halving_months),
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 @click.command()
 @click.argument("benchmark", required=False)
 @root_option
