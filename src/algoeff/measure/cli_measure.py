@@ -51,7 +51,12 @@ def _sign(direction: str) -> str:
 def _num(value: float | None) -> str:
     if value is None:
         return "-"
-    return format_sig(int(value) if float(value).is_integer() else value)
+    return str(int(value)) if float(value).is_integer() else format_sig(value)
+
+
+def _whole(value: float | None) -> float | int | None:
+    """Whole numbers as int, so that the YAML reads 72 rather than 72.0."""
+    return int(value) if value is not None and float(value).is_integer() else value
 
 
 @click.command("measure")
@@ -156,8 +161,14 @@ def measure(logs: tuple[Path, ...], metric: str | None, threshold: float | None,
                 f"{never[0].shown}: never reached {metric} {_sign(direction)} {threshold:g}; "
                 "a measured entry needs every run to reach it (drop the log or lower --threshold)"
             )
-        _emit(emit, force, runlogs, crossings, metric, threshold, direction, rule, options,
-              quiet=as_json)
+        entry, placeholders = write_measured_entry(
+            emit, runlogs, crossings, metric, threshold, direction, rule, force=force, **options
+        )
+        if not as_json:
+            flop = format_flop(entry.compute.training_flop or 0)
+            click.echo(f"wrote {display_path(emit)} ({flop} FLOP, {len(runlogs)} log(s))")
+            if placeholders:
+                click.echo(f"edit before submitting: {', '.join(placeholders)}")
     if never:
         raise SystemExit(1)
 
@@ -248,9 +259,15 @@ def _print(runlogs: list[RunLog], crossings: list[Crossing], stats: Spread | Non
 # --- --emit-analysis ------------------------------------------------------------------
 
 
-def _emit(path: Path, force: bool, runlogs: list[RunLog], crossings: list[Crossing],
-          metric: str, threshold: float, direction: Direction, rule: Rule,
-          options: dict[str, Any], quiet: bool) -> None:
+def write_measured_entry(
+    path: Path, runlogs: list[RunLog], crossings: list[Crossing], metric: str, threshold: float,
+    direction: Direction, rule: Rule, *, force: bool = False, **options: Any
+) -> tuple[Entry, list[str]]:
+    """Write a `measured` entry for ``runlogs`` atomically, after validating and recomputing it.
+
+    ``options`` fill the entry's other fields (entry_id, benchmark, name, model, title,
+    url, date, dataset); returns the entry and the fields left as placeholders to edit.
+    """
     if path.suffix != ".yaml":
         raise click.BadParameter(f"{path} must end in .yaml", param_hint="--emit-analysis")
     if path.exists() and not force:
@@ -279,10 +296,7 @@ def _emit(path: Path, force: bool, runlogs: list[RunLog], crossings: list[Crossi
     if stated is None or not math.isclose(estimate.flop, stated, rel_tol=1e-9):
         raise InputError(f"{shown}: recomputation {estimate.flop:g} != stated {stated:g}")
     write_atomic(path, text.encode("utf-8"))
-    if not quiet:
-        click.echo(f"wrote {shown} ({format_flop(stated)} FLOP, {len(runlogs)} logs)")
-        if placeholders:
-            click.echo(f"edit before submitting: {', '.join(placeholders)}")
+    return entry, placeholders
 
 
 def entry_data(path: Path, runlogs: list[RunLog], crossings: list[Crossing], rel_logs: list[str],
@@ -315,6 +329,8 @@ def entry_data(path: Path, runlogs: list[RunLog], crossings: list[Crossing], rel
         )
     started = dt.date.fromisoformat(first.started_at[:10])
     date = options.get("date")
+    if isinstance(date, dt.datetime):
+        date = date.date()
     values = [c.training_flop or 0.0 for c in crossings]
     mean = sum(values) / len(values)
     url = pick("url", PLACEHOLDER_URL, "publication.url")
@@ -323,17 +339,21 @@ def entry_data(path: Path, runlogs: list[RunLog], crossings: list[Crossing], rel
             "log": rel,
             "evaluation": c.evaluation,
             "metric_value": c.metric_value,
-            "examples": c.examples,
-            "steps": c.steps,
-            "training_flop": c.training_flop,
+            "examples": _whole(c.examples),
+            "steps": _whole(c.steps),
+            "training_flop": _whole(c.training_flop),
             "flop_per_example": c.flop_per_example,
         }
         for rel, c in zip(rel_logs, crossings, strict=True)
     ]
-    seeds = ", ".join(str(log.header.seed) for log in runlogs)
+    seeds = [log.header.seed for log in runlogs]
+    seed_text = (
+        "seeds " + ", ".join(str(s) for s in seeds)
+        if all(s is not None for s in seeds) else "seeds not all recorded"
+    )
     notes = (
         f"Measured with algoeff's ComputeMeter ({first.counter}, torch {first.torch_version}, "
-        f"{first.device}); {len(runlogs)} run(s), seeds {seeds}. training_flop is the mean over "
+        f"{first.device}); {len(runlogs)} run(s), {seed_text}. training_flop is the mean over "
         "the runs of the training FLOP (model FLOP, multiply-add = 2) up to the "
         f"{RULE_TEXT[rule]}; the range is their min and max. Evaluation compute is not included."
     )
@@ -345,7 +365,7 @@ def entry_data(path: Path, runlogs: list[RunLog], crossings: list[Crossing], rel
         "publication": {
             "title": pick("title", f"EDIT ME: the publication of {model}", "publication.title"),
             "url": url,
-            "date": date.date() if date is not None else started,
+            "date": date if date is not None else started,
         },
         "result": {
             "value": min(c.metric_value or 0.0 for c in crossings),
