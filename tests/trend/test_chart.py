@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from trend_fixtures import TABLE3, TABLE3_FRONTIER, MakeDataset
+from trend_fixtures import TABLE3, TABLE3_FRONTIER, write_dataset
 
 from algoeff.chart import frontier_svg
 from algoeff.dataset import load_dataset
@@ -32,16 +32,16 @@ def _group(svg: str, gid: str) -> ET.Element:
     return found
 
 
-def test_two_calls_give_identical_bytes(make_dataset: MakeDataset) -> None:
+def test_two_calls_give_identical_bytes(tmp_path: Path) -> None:
     """Rendering twice in one process gives the same SVG, byte for byte."""
-    view = _view(make_dataset())
+    view = _view(write_dataset(tmp_path))
     trend = fit_trend(view, draws=MIN_DRAWS)
     assert frontier_svg(view, trend) == frontier_svg(view, trend)
 
 
-def test_another_process_gives_identical_bytes(make_dataset: MakeDataset) -> None:
+def test_another_process_gives_identical_bytes(tmp_path: Path) -> None:
     """A separate interpreter with another hash seed renders the same bytes (no random ids)."""
-    root = make_dataset()
+    root = write_dataset(tmp_path)
     script = (
         "import sys; from pathlib import Path;"
         "from algoeff.dataset import load_dataset; from algoeff.derive import derive;"
@@ -60,9 +60,9 @@ def test_another_process_gives_identical_bytes(make_dataset: MakeDataset) -> Non
     assert other == frontier_svg(view, fit_trend(view, draws=100))
 
 
-def test_svg_parses_and_has_one_marker_per_entry(make_dataset: MakeDataset) -> None:
+def test_svg_parses_and_has_one_marker_per_entry(tmp_path: Path) -> None:
     """Valid XML; a marker per entry in group "entries", per frontier entry in "frontier"."""
-    view = _view(make_dataset())
+    view = _view(write_dataset(tmp_path))
     svg = frontier_svg(view, fit_trend(view, draws=MIN_DRAWS))
     assert ET.fromstring(svg).tag == f"{SVG}svg"
     assert len(_group(svg, "entries").findall(f".//{SVG}use")) == len(TABLE3)
@@ -71,19 +71,19 @@ def test_svg_parses_and_has_one_marker_per_entry(make_dataset: MakeDataset) -> N
     assert _group(svg, "ranges") is not None
 
 
-def test_svg_carries_no_date_or_version(make_dataset: MakeDataset) -> None:
+def test_svg_carries_no_date_or_version(tmp_path: Path) -> None:
     """No creation date or matplotlib version that would change the bytes between machines."""
     import matplotlib
 
-    svg = frontier_svg(_view(make_dataset()))
+    svg = frontier_svg(_view(write_dataset(tmp_path)))
     assert "<dc:date>" not in svg
     assert matplotlib.__version__ not in svg
     assert "<title>Synthetic synthetic-alexnet</title>" in svg
 
 
-def test_trend_line_changes_the_chart(make_dataset: MakeDataset) -> None:
+def test_trend_line_changes_the_chart(tmp_path: Path) -> None:
     """The fitted line and its legend appear only when a trend is given."""
-    view = _view(make_dataset())
+    view = _view(write_dataset(tmp_path))
     plain = frontier_svg(view)
     with_fit = frontier_svg(view, fit_trend(view, draws=MIN_DRAWS))
     assert plain != with_fit
@@ -91,10 +91,10 @@ def test_trend_line_changes_the_chart(make_dataset: MakeDataset) -> None:
 
 
 def test_missing_matplotlib_is_a_friendly_error(
-    make_dataset: MakeDataset, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Without matplotlib the error names the package and the extra to install."""
-    view = _view(make_dataset())
+    view = _view(write_dataset(tmp_path))
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     with pytest.raises(MissingExtraError, match=r"'matplotlib'.*algoeff\[site\]"):
         frontier_svg(view)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
-from trend_fixtures import TABLE3, TABLE3_FRONTIER, MakeDataset, Spec
+from trend_fixtures import TABLE3, TABLE3_FRONTIER, Spec, write_dataset
 
 from algoeff.cli import cli
 from algoeff.cli import main as cli_main
@@ -28,17 +28,17 @@ def run(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-def test_table_shows_the_headline(make_dataset: MakeDataset) -> None:
+def test_table_shows_the_headline(tmp_path: Path) -> None:
     """The table has the benchmark, the reduction, Moore's factor and the halving time."""
-    code, out, _ = run("--root", str(make_dataset()), "--draws", "500")
+    code, out, _ = run("--root", str(write_dataset(tmp_path)), "--draws", "500")
     assert code == 0
     for text in ("synthetic-alexnet", "44.4×", "11.3×", "15.8", "15.3", "2012–2019"):
         assert text in out
 
 
-def test_json_lists_every_benchmark(make_dataset: MakeDataset) -> None:
+def test_json_lists_every_benchmark(tmp_path: Path) -> None:
     """--json prints one object per benchmark, in the benchmarks file's order."""
-    root = make_dataset({"synthetic-alexnet": TABLE3, "pair": SEQ2SEQ})
+    root = write_dataset(tmp_path, {"synthetic-alexnet": TABLE3, "pair": SEQ2SEQ})
     code, out, _ = run("--root", str(root), "--json", "--draws", "200")
     assert code == 0
     data = json.loads(out)
@@ -54,9 +54,9 @@ def test_json_lists_every_benchmark(make_dataset: MakeDataset) -> None:
     assert data[1]["reduction_factor"] == pytest.approx(465 / 8)
 
 
-def test_one_benchmark_and_the_two_point_note(make_dataset: MakeDataset) -> None:
+def test_one_benchmark_and_the_two_point_note(tmp_path: Path) -> None:
     """Naming a benchmark shows only it; an n = 2 benchmark says it has no interval."""
-    root = make_dataset({"synthetic-alexnet": TABLE3, "pair": SEQ2SEQ})
+    root = write_dataset(tmp_path, {"synthetic-alexnet": TABLE3, "pair": SEQ2SEQ})
     code, out, _ = run("pair", "--root", str(root), "--draws", "200")
     assert code == 0
     assert "pair" in out
@@ -64,34 +64,34 @@ def test_one_benchmark_and_the_two_point_note(make_dataset: MakeDataset) -> None
     assert "(n = 2)" in out
 
 
-def test_same_seed_same_output_other_seed_differs(make_dataset: MakeDataset) -> None:
+def test_same_seed_same_output_other_seed_differs(tmp_path: Path) -> None:
     """Output is a function of the seed."""
-    root = str(make_dataset())
+    root = str(write_dataset(tmp_path))
     first = run("--root", root, "--json", "--draws", "300", "--seed", "5")[1]
     assert run("--root", root, "--json", "--draws", "300", "--seed", "5")[1] == first
     assert run("--root", root, "--json", "--draws", "300", "--seed", "6")[1] != first
 
 
-def test_unknown_benchmark_is_a_one_line_usage_error(make_dataset: MakeDataset) -> None:
+def test_unknown_benchmark_is_a_one_line_usage_error(tmp_path: Path) -> None:
     """An unknown id exits 2 with one error line naming the known ids."""
-    code, _, err = run("nope", "--root", str(make_dataset()))
+    code, _, err = run("nope", "--root", str(write_dataset(tmp_path)))
     assert code == 2
     line = [ln for ln in err.splitlines() if ln.startswith("Error:")]
     assert line == ["Error: unknown benchmark 'nope' (expected one of: synthetic-alexnet)"]
 
 
-def test_too_few_draws_is_a_usage_error(make_dataset: MakeDataset) -> None:
+def test_too_few_draws_is_a_usage_error(tmp_path: Path) -> None:
     """--draws below the minimum is refused before any work."""
-    code, _, err = run("--root", str(make_dataset()), "--draws", "5")
+    code, _, err = run("--root", str(write_dataset(tmp_path)), "--draws", "5")
     assert code == 2
     assert "--draws" in err
 
 
 def test_dataset_with_errors_is_refused_in_one_line_each(
-    make_dataset: MakeDataset, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A dataset that fails `algoeff check` gives its problems, exit 1, no traceback."""
-    root = make_dataset()
+    root = write_dataset(tmp_path)
     path = root / "analysis" / "synthetic-alexnet" / "googlenet.yaml"
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     data["compute"]["training_flop"] *= 3

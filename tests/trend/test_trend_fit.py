@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from trend_fixtures import TABLE3, TABLE3_FRONTIER, MakeDataset, Spec
+from trend_fixtures import TABLE3, TABLE3_FRONTIER, Spec, write_dataset
 
 from algoeff.dataset import load_dataset
 from algoeff.derive import BenchmarkView, derive
@@ -269,10 +269,10 @@ def _views(root: Path) -> list[BenchmarkView]:
     return derive(load_dataset(root))
 
 
-def test_fit_trend_uses_the_frontier_and_matches_the_rows(make_dataset: MakeDataset) -> None:
+def test_fit_trend_uses_the_frontier_and_matches_the_rows(tmp_path: Path) -> None:
     """fit_trend fits exactly the frontier entries, and its reduction factor and hard
     bounds are the derived reduction of the latest frontier row."""
-    view = _views(make_dataset())[0]
+    view = _views(write_dataset(tmp_path))[0]
     assert tuple(r.entry.id for r in view.frontier) == TABLE3_FRONTIER
     trend = fit_trend(view, draws=MIN_DRAWS)
     last = view.frontier[-1].reduction
@@ -284,9 +284,9 @@ def test_fit_trend_uses_the_frontier_and_matches_the_rows(make_dataset: MakeData
     assert trend.reduction_factor_max == pytest.approx(last.high)
 
 
-def test_fit_trend_without_entries_is_an_input_error(make_dataset: MakeDataset) -> None:
+def test_fit_trend_without_entries_is_an_input_error(tmp_path: Path) -> None:
     """A benchmark with no entries gives a one-line InputError naming it."""
-    root = make_dataset({"lonely": [Spec("only", START, 1.0)]})
+    root = write_dataset(tmp_path, {"lonely": [Spec("only", START, 1.0)]})
     view = _views(root)[0]
     empty = BenchmarkView(view.benchmark, (), None)
     with pytest.raises(InputError, match="'lonely' has no entries"):

@@ -1,15 +1,19 @@
-"""A small synthetic dataset on disk for the trend and chart tests (used by conftest.py).
+"""A small synthetic dataset on disk for the trend and chart tests.
 
-Entries use the ``reported`` method in tfs-days, so their compute is exactly the
-figure written; the default benchmark is the efficiency paper's Table 3 frontier
-(Hernandez & Brown 2020, compute in 1e15 multiply-adds / 86.4 = tfs-days with
-multiply-add = 1, hence ``convention: multiply-add=1``), with made-up ranges.
+A plain module, not a conftest.py: a second module named ``conftest`` would
+shadow the top-level one that other tests import from.
+
+Entries use the ``reported`` method in tfs-days, so their compute is exactly
+the figure written. The default benchmark holds ten models of the efficiency
+paper's Table 3 (Hernandez & Brown 2020; 1e15 multiply-adds / 86.4 = tfs-days
+with a multiply-add counted once, hence ``convention: multiply-add=1``), with
+made-up ranges.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -91,9 +95,6 @@ def _entry(bench_id: str, spec: Spec) -> dict[str, object]:
         "analysis": {"name": "test fixture"},
         "sources": [{"id": "src", "title": f"Paper {spec.id}", "url": url}],
     }
-
-
-MakeDataset = Callable[..., Path]
 
 
 def write_dataset(root: Path, benchmarks: dict[str, Sequence[Spec]] | None = None) -> Path:
