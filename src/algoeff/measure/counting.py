@@ -317,6 +317,8 @@ _WORK_PART = re.compile(
     r"|(i|r|ir|h|ih)?fft(\d+|n)?|cholesky|svd|qr|solve|lu|inv|inverse|det|slogdet|eig|eigh"
     r"|eigvals|eigvalsh)"
 )
+# Names that match the parts above but only move data or make index tensors.
+_NO_WORK_OPS = frozenset({"fft_fftshift", "fft_ifftshift", "fft_fftfreq", "fft_rfftfreq"})
 # Namespaces whose operators move or describe data rather than compute.
 _NO_WORK_NAMESPACES = frozenset(
     {"prim", "prims", "c10d", "_c10d_functional", "_dtensor", "profiler"}
@@ -334,6 +336,8 @@ def carries_work(name: str) -> bool:
     namespace, _, op = name.partition(".")
     if namespace != "aten":
         return namespace not in _NO_WORK_NAMESPACES
+    if op in _NO_WORK_OPS:
+        return False
     return any(_WORK_PART.fullmatch(part) for part in op.split("_") if part)
 
 

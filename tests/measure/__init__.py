@@ -1,0 +1,1 @@
+"""Tests of algoeff.measure (need the torch extra)."""
