@@ -23,9 +23,10 @@ Method (docs/trends.md gives the reasoning and the figures per benchmark):
   triangular distribution in log space (low, central value as mode, high),
   independently, refits, and then draws a slope from that fit's own t posterior
   (b_i + se_i * T, T ~ t(n-2)). The 2.5 / 50 / 97.5 percentiles of these slopes
-  give ``halving_months_low / _median / _high``, which so carry both the ranges
-  and the scatter about the line; this is Rubin's (1987) multiple-imputation
-  idea done by simulation. The same draws give the reduction factor's interval.
+  give ``halving_months_low / _median / _high``, so that they carry both the
+  ranges and the scatter about the line: the pooling of multiple imputation
+  (Rubin, "Multiple Imputation for Nonresponse in Surveys", 1987) done by
+  simulation. The same draws give the reduction factor's interval.
 * Reduction factor = compute of the first point / compute of the last point
   (date order); for a benchmark whose baseline is its earliest entry this is
   the table's reduction factor of the latest frontier entry.
@@ -77,11 +78,11 @@ class Trend:
     """
 
     benchmark_id: str
-    n_points: int
+    n_points: int  # frontier entries fitted
     first_date: dt.date
     last_date: dt.date
-    span_years: float
-    first_flop: float
+    span_years: float  # last_date - first_date in decimal years
+    first_flop: float  # central values, FLOP (multiply-add = 2)
     last_flop: float
     # first / last point; _low/_high and _median from the Monte Carlo over ranges
     reduction_factor: float
@@ -91,7 +92,7 @@ class Trend:
     # hard bounds: first at its low end over last at its high end, and vice versa
     reduction_factor_min: float
     reduction_factor_max: float
-    moore_factor: float
+    moore_factor: float  # 2 ** (span_years / 2)
     # two-point figure: span / log2(reduction factor), in months
     endpoint_halving_months: float | None
     # least squares on the central values
@@ -106,7 +107,7 @@ class Trend:
     halving_months_low: float | None
     halving_months_median: float | None
     halving_months_high: float | None
-    draws: int
+    draws: int  # Monte Carlo draws and their seed, so that a figure can be reproduced
     seed: int
 
     def as_dict(self) -> dict[str, object]:
