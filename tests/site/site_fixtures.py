@@ -1,0 +1,182 @@
+"""A small synthetic dataset for the site tests, with hostile text in every free-text field.
+
+The hostile entry tries the usual ways out of HTML text and attributes and out
+of a JSON island: a script element, an event handler, a quote that ends an
+attribute, and '</script>' inside notes. None of it may run or render as markup.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+
+from algoeff.site.serve import make_server, url_of
+
+BENCHMARK_ID = "toy-level"
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
+HOSTILE_NAME = "<script>alert(1)</script>"
+HOSTILE_TITLE = '<img src=x onerror="alert(2)"> & "quoted"'
+HOSTILE_NOTE = "ends </script><script>alert(3)</script> here' onmouseover='alert(4)"
+
+BENCHMARK: dict[str, Any] = {
+    "id": BENCHMARK_ID,
+    "name": "Toy-level accuracy",
+    "label": "Toy",
+    "task": "classification",
+    "dataset": "Toy",
+    "metric": {"name": "top-1 accuracy", "unit": "%"},
+    "threshold": 90.0,
+    "direction": "higher",
+    "training_data": {"allowed": ["toy"], "rule": "Toy data only."},
+    "baseline": "base",
+    "description": "A toy level for tests.",
+}
+
+_BASE: dict[str, Any] = {
+    "id": "base",
+    "benchmark": BENCHMARK_ID,
+    "name": "Base net",
+    "model": "Base net",
+    "publication": {
+        "title": "A base network",
+        "url": "https://example.org/base",
+        "date": "2014-09-10",
+    },
+    "result": {"value": 91.0, "source": "paper", "where": "Table 1"},
+    "training_data": {"datasets": ["toy"]},
+    "compute": {
+        "method": "operations",
+        "forward_macs": {"value": 1.0e9, "unit": "multiply-add", "source": "paper"},
+        "passes": {"value": 3, "unit": "pass", "source": "paper"},
+        "examples": {"value": 1.0e6, "unit": "example", "source": "paper"},
+        "epochs": {"value": 10, "low": 8, "high": 12, "unit": "epoch", "source": "paper"},
+        "training_flop": 6.0e16,
+    },
+    "published": [
+        {
+            "value": 3.0e16,
+            "unit": "FLOP",
+            "convention": "multiply-add=1",
+            "source": "paper",
+            "where": "Table 2",
+        }
+    ],
+    "analysis": {"name": "Toy analysis", "url": "https://example.org/toy-analysis"},
+    "sources": [{"id": "paper", "title": "A base network", "url": "https://example.org/base"}],
+}
+
+# (id, name, date, epochs): epochs set the compute; 1/4, 1/2 and 1/10 of the baseline.
+_LATER = [
+    ("quarter", "Quarter net", "2016-03-01", 2.5),
+    ("half", "Half net", "2017-05-01", 5.0),
+    ("hostile", HOSTILE_NAME, "2018-01-15", 1.0),
+]
+
+
+def entries() -> dict[str, dict[str, Any]]:
+    """Every entry of the synthetic dataset by id; the baseline first."""
+    out = {"base": copy.deepcopy(_BASE)}
+    for entry_id, name, date, epochs in _LATER:
+        data = copy.deepcopy(_BASE)
+        url = f"https://example.org/{entry_id}"
+        title = HOSTILE_TITLE if entry_id == "hostile" else f"The {name}"
+        data.update(id=entry_id, name=name, model=name, published=[])
+        data["publication"] = {"title": title, "url": url, "date": date}
+        data["sources"] = [{"id": "paper", "title": title, "url": url}]
+        data["compute"]["epochs"] = {"value": epochs, "unit": "epoch", "source": "paper"}
+        data["compute"]["training_flop"] = 6.0e15 * epochs
+        out[entry_id] = data
+    hostile = out["hostile"]
+    hostile["notes"] = HOSTILE_NOTE
+    hostile["result"]["where"] = HOSTILE_NOTE
+    hostile["compute"]["epochs"]["note"] = HOSTILE_NOTE
+    return out
+
+
+def write_dataset(root: Path) -> Path:
+    """Write the synthetic dataset under ``root`` and return ``root``."""
+    (root / "data").mkdir(parents=True)
+    (root / "data" / "benchmarks.yaml").write_text(
+        yaml.safe_dump({"benchmarks": [BENCHMARK]}, sort_keys=False), encoding="utf-8"
+    )
+    folder = root / "analysis" / BENCHMARK_ID
+    folder.mkdir(parents=True)
+    for entry_id, data in entries().items():
+        text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+        (folder / f"{entry_id}.yaml").write_text(text, encoding="utf-8")
+    return root
+
+
+@dataclass(frozen=True)
+class BuiltSite:
+    """A site built into ``out``, with its JSON download parsed."""
+
+    name: str
+    out: Path
+    data: dict[str, Any]
+
+    def benchmarks(self) -> list[dict[str, Any]]:
+        return list(self.data["benchmarks"])
+
+
+def is_local(url: str) -> bool:
+    """Whether a request stays on this machine (the test server, a file, inline data)."""
+    parts = urlsplit(url)
+    if parts.scheme in ("data", "blob", "about", "file"):
+        return True
+    return parts.scheme in ("http", "https", "ws") and parts.hostname in LOCAL_HOSTS
+
+
+@dataclass
+class Watch:
+    """What a page did that a clean page must not do."""
+
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+    outside_requests: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+
+    def problems(self) -> dict[str, list[str]]:
+        found = {
+            "console errors": self.console_errors,
+            "page errors": self.page_errors,
+            "dialogs": self.dialogs,
+            "requests leaving localhost": self.outside_requests,
+        }
+        return {k: v for k, v in found.items() if v}
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def browser_unavailable(reason: str) -> None:
+    """Skip with ``reason``; fail instead when CI is set."""
+    if in_ci():
+        pytest.fail(f"{reason}, and CI is set: the browser tests must run in CI", pytrace=False)
+    pytest.skip(reason)
+
+
+@contextmanager
+def serving(out: Path) -> Iterator[str]:
+    """Serve the built site in ``out`` from a thread; yields its base URL."""
+    server = make_server(out, 0, quiet=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield url_of(server)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)

@@ -1,0 +1,177 @@
+"""The built site in a real Chromium: navigation, the chart, hover labels, and safety."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from site_fixtures import BENCHMARK_ID, HOSTILE_NAME, HOSTILE_NOTE, BuiltSite, Watch
+
+pytestmark = pytest.mark.browser
+
+Serve = Callable[[BuiltSite], str]
+
+POINTS = ".scatterlayer .trace .point"
+
+
+def _draw_chart(page: Any) -> int:
+    """Wait for Plotly to draw; the number of entry points on the chart."""
+    page.wait_for_selector(POINTS, state="attached", timeout=20_000)
+    count: int = page.locator(POINTS).count()
+    return count
+
+
+def _hover_label_at(page: Any, index: int) -> str:
+    """Move the real mouse onto entry point ``index``; the hover label's text."""
+    point = page.locator(POINTS).nth(index)
+    point.scroll_into_view_if_needed()
+    box = point.bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    label = page.locator(".hoverlayer .hovertext")
+    label.first.wait_for(state="attached", timeout=5_000)
+    text: str = label.first.text_content() or ""
+    return text
+
+
+def test_navigation_home_to_benchmark_to_entry(
+    any_site: BuiltSite, watched: tuple[Any, Watch], serve: Serve, tmp_path: Path
+) -> None:
+    """Home -> first benchmark -> its best entry by clicking links; hovering its point names it."""
+    page, watch = watched
+    first = any_site.benchmarks()[0]
+    bench = first["benchmark"]
+    best = next(e["entry"] for e in first["entries"] if e["entry"]["id"] == first["best_entry"])
+    url = serve(any_site)
+    page.goto(url)
+    page.screenshot(path=tmp_path / "home.png", full_page=True)
+    page.get_by_role("link", name=bench["name"], exact=True).first.click()
+    page.wait_for_url(re.compile(rf"/benchmarks/{bench['id']}/index\.html$"))
+    assert page.locator("h1").inner_text() == bench["name"]
+    _draw_chart(page)
+    # The label under the mouse on the best entry's point names that entry.
+    index = [e["entry"]["id"] for e in first["entries"]].index(best["id"])
+    assert best["name"] in _hover_label_at(page, index)
+    page.screenshot(path=tmp_path / "benchmark.png", full_page=True)
+    page.locator("table").first.get_by_role("link", name=best["name"], exact=True).click()
+    page.wait_for_url(re.compile(rf"/entries/{bench['id']}/{best['id']}/index\.html$"))
+    assert page.locator("h1").inner_text() == best["name"]
+    page.screenshot(path=tmp_path / "entry.png", full_page=True)
+    page.get_by_role("navigation", name="Breadcrumb").get_by_role(
+        "link", name=bench["name"]
+    ).click()
+    page.wait_for_url(re.compile(rf"/benchmarks/{bench['id']}/index\.html$"))
+    assert watch.problems() == {}
+
+
+def test_hover_shows_each_entry(
+    synthetic_site: BuiltSite, watched: tuple[Any, Watch], serve: Serve, tmp_path: Path
+) -> None:
+    """Hovering each point shows a label with that entry's name (as text), compute and method."""
+    page, watch = watched
+    item = synthetic_site.benchmarks()[0]
+    url = serve(synthetic_site)
+    page.goto(f"{url}benchmarks/{BENCHMARK_ID}/index.html")
+    _draw_chart(page)
+    for index, row in enumerate(item["entries"]):
+        label = _hover_label_at(page, index)
+        assert row["entry"]["name"] in label
+        assert "tfs-days" in label
+        assert row["estimate"]["method"] in label
+        if row["entry"]["name"] == HOSTILE_NAME:
+            page.screenshot(path=tmp_path / "hover-hostile.png")
+        page.mouse.move(0, 0)
+    assert watch.problems() == {}
+
+
+def test_hostile_entry_is_shown_as_text_and_runs_nothing(
+    synthetic_site: BuiltSite, watched: tuple[Any, Watch], serve: Serve, tmp_path: Path
+) -> None:
+    """The entry named <script>alert(1)</script> shows that text; no dialog, no extra script."""
+    page, watch = watched
+    url = serve(synthetic_site)
+    for path in (
+        "index.html",
+        f"benchmarks/{BENCHMARK_ID}/index.html",
+        f"entries/{BENCHMARK_ID}/hostile/index.html",
+    ):
+        page.goto(url + path)
+        page.wait_for_load_state("load")
+        assert page.get_by_text(HOSTILE_NAME, exact=True).first.is_visible()
+        # Only the site's own scripts exist: local files and the chart's JSON island.
+        scripts = page.evaluate(
+            "() => [...document.scripts].map(s => s.getAttribute('src') || s.type)"
+        )
+        for script in scripts:
+            assert script == "application/json" or script.startswith("../"), script
+        assert page.locator("img").count() == 0
+    assert page.locator("h1").inner_text() == HOSTILE_NAME
+    assert page.get_by_text(HOSTILE_NOTE).first.is_visible()
+    page.screenshot(path=tmp_path / "hostile-entry.png", full_page=True)
+    page.wait_for_timeout(200)  # give any injected handler a chance to fire
+    assert watch.dialogs == []
+    assert watch.problems() == {}
+
+
+def test_every_page_is_clean_and_every_chart_complete(
+    any_site: BuiltSite, watched: tuple[Any, Watch], serve: Serve
+) -> None:
+    """Every page loads without console or page errors or requests leaving localhost, and each
+    benchmark's chart draws one point per entry, a step ('hv') frontier and Moore's law."""
+    page, watch = watched
+    url = serve(any_site)
+    for path in ("index.html", "downloads/index.html"):
+        response = page.goto(url + path)
+        assert response is not None and response.status == 200, path
+    for item in any_site.benchmarks():
+        bench_id = item["benchmark"]["id"]
+        page.goto(f"{url}benchmarks/{bench_id}/index.html")
+        assert _draw_chart(page) == len(item["entries"]), bench_id
+        # Plotly's own data agrees with the drawing.
+        traces = page.evaluate(
+            "() => document.getElementById('chart').data.map("
+            "t => ({name: t.name, n: t.x.length, shape: t.line && t.line.shape}))"
+        )
+        assert traces[0]["n"] == len(item["entries"])
+        assert any(t["shape"] == "hv" for t in traces)
+        assert any("Moore" in t["name"] for t in traces)
+        y_type = page.evaluate("() => document.getElementById('chart').layout.yaxis.type")
+        assert y_type == "log"
+        for row in item["entries"]:
+            path = f"entries/{bench_id}/{row['entry']['id']}/index.html"
+            response = page.goto(url + path)
+            assert response is not None and response.status == 200, path
+    assert watch.problems() == {}
+    assert all(r.startswith((url, "data:")) for r in watch.requests)
+
+
+def test_site_works_from_the_disk_without_a_server(
+    synthetic_site: BuiltSite, watched: tuple[Any, Watch]
+) -> None:
+    """Opened as file:// pages, links resolve and the chart still draws (no server needed)."""
+    page, watch = watched
+    page.goto((synthetic_site.out / "index.html").as_uri())
+    page.get_by_role("link", name="Toy-level accuracy", exact=True).first.click()
+    page.wait_for_url(re.compile(r"benchmarks/toy-level/index\.html$"))
+    assert _draw_chart(page) == len(synthetic_site.benchmarks()[0]["entries"])
+    assert watch.problems() == {}
+    assert all(r.startswith(("file://", "data:")) for r in watch.requests)
+
+
+def test_the_watch_sees_what_it_must(watched: tuple[Any, Watch]) -> None:
+    """The harness itself: a dialog, a console error, a thrown error and a remote request are
+    all recorded, so the clean-page assertions above can fail."""
+    page, watch = watched
+    page.set_content(
+        "<script>console.error('boom'); alert('hi');</script>"
+        "<img src='https://example.org/pixel.png'>"
+        "<script>setTimeout(() => { throw new Error('thrown'); }, 0);</script>"
+    )
+    page.wait_for_timeout(300)
+    assert watch.dialogs == ["alert: hi"]
+    assert watch.console_errors[:1] == ["boom"]
+    assert any("thrown" in e for e in watch.page_errors)
+    assert "https://example.org/pixel.png" in watch.outside_requests
