@@ -24,7 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
+import torch.nn.functional as F  # noqa: N812 (the usual torch alias)
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 from torch import nn
@@ -126,7 +126,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--eval-every", type=int, default=10,
                         help="evaluate every N steps (45 steps make an epoch)")
     parser.add_argument("--arch", nargs="+", choices=list(ARCHITECTURES),
-                        default=list(ARCHITECTURES), help="architectures; the first is the baseline")
+                        default=list(ARCHITECTURES),
+                        help="architectures; the first is the baseline")
     parser.add_argument("--emit-analysis", action="store_true",
                         help="also write a measured analysis entry per architecture into --out")
     parser.add_argument("--threads", type=int, default=1,
