@@ -74,8 +74,9 @@ def html_files(out: Path) -> list[Path]:
 
 
 def tree(out: Path) -> dict[str, bytes]:
-    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*"))
-            if p.is_file()}
+    return {
+        p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()
+    }
 
 
 def test_build_is_deterministic(tmp_path: Path) -> None:
@@ -142,7 +143,9 @@ def test_entry_text_is_escaped_everywhere(synthetic_site: BuiltSite) -> None:
 def test_chart_json_cannot_close_its_script(synthetic_site: BuiltSite) -> None:
     """The chart's JSON island holds no '<', '>' or '&' and parses back to the entry names."""
     page = synthetic_site.out / "benchmarks" / BENCHMARK_ID / "index.html"
-    islands = [text for attrs, text in parse(page).scripts if attrs.get("type") == "application/json"]
+    islands = [
+        text for attrs, text in parse(page).scripts if attrs.get("type") == "application/json"
+    ]
     assert len(islands) == 1
     island = islands[0]
     assert not any(c in island for c in "<>&")
@@ -168,7 +171,7 @@ def test_script_json_escapes_markup() -> None:
         ("javascript:alert(1)", False),
         ("data:text/html,<script>alert(1)</script>", False),
         ("//evil.example/x", False),
-        ("https://x.org/\"onmouseover=\"alert(1)", False),
+        ('https://x.org/"onmouseover="alert(1)', False),
         ("ftp://example.org/file", False),
         (None, False),
     ],
@@ -353,8 +356,9 @@ def test_csv_download_is_the_render_csv(synthetic_site: BuiltSite) -> None:
     assert tuple(header) == CSV_COLUMNS
 
 
-@pytest.mark.parametrize(("ci", "outcome"), [("", "skip"), ("0", "skip"), ("1", "fail"),
-                                             ("true", "fail")])
+@pytest.mark.parametrize(
+    ("ci", "outcome"), [("", "skip"), ("0", "skip"), ("1", "fail"), ("true", "fail")]
+)
 def test_missing_browser_skips_except_in_ci(
     ci: str, outcome: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

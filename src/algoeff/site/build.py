@@ -64,8 +64,9 @@ def asset(name: str) -> bytes:
 def check_repo_url(repo_url: str) -> str:
     """The repository base URL, ending in '/'; a one-line error unless it is http(s)."""
     if safe_url(repo_url) is None:
-        raise InputError(f"--repo-url: {repo_url!r} is not an http(s) URL "
-                         f"(expected e.g. {DEFAULT_REPO_URL})")
+        raise InputError(
+            f"--repo-url: {repo_url!r} is not an http(s) URL (expected e.g. {DEFAULT_REPO_URL})"
+        )
     return repo_url if repo_url.endswith("/") else repo_url + "/"
 
 
@@ -114,8 +115,9 @@ def relative_path(path: Path, root: Path) -> str | None:
         return None
 
 
-def write_site(dataset: Dataset, headlines: list[Headline], writer: _Writer, repo_url: str,
-               plotly: bytes) -> None:
+def write_site(
+    dataset: Dataset, headlines: list[Headline], writer: _Writer, repo_url: str, plotly: bytes
+) -> None:
     """Every page, asset and download of the site."""
     views = [h.view for h in headlines]
     csv = downloads.csv_bytes(dataset, views)
@@ -159,9 +161,17 @@ def build_site(
     problems: list[Problem] = list(dataset.problems)
     views = derive(dataset, problems)
     if problems:
-        raise ProblemsError([*problems, Problem(
-            display_path(root), "(dataset)", "the site was not built",
-            "no errors; `algoeff check` lists them all")])
+        raise ProblemsError(
+            [
+                *problems,
+                Problem(
+                    display_path(root),
+                    "(dataset)",
+                    "the site was not built",
+                    "no errors; `algoeff check` lists them all",
+                ),
+            ]
+        )
     headlines = [headline(v, try_fit_trend(v)) for v in views]
 
     out = out.absolute()

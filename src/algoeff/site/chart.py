@@ -37,8 +37,12 @@ def figure(view: BenchmarkView) -> dict[str, Any]:
     pairs = list(zip(rows, values, strict=True))
     hover = []
     for r in rows:
-        red = "—" if r.reduction is None else (
-            f"{factor(r.reduction.value)} ({factor_range(r.reduction.low, r.reduction.high)})"
+        red = (
+            "—"
+            if r.reduction is None
+            else (
+                f"{factor(r.reduction.value)} ({factor_range(r.reduction.low, r.reduction.high)})"
+            )
         )
         hover.append(
             [_plain(r.entry.name), tfs(r.estimate.flop), _plain(red), _plain(r.estimate.method)]
@@ -74,22 +78,32 @@ def figure(view: BenchmarkView) -> dict[str, Any]:
         # Carry the last best to the newest entry so the step shows how long it has held.
         fx.append(last_date.isoformat())
         fy.append(fy[-1])
-        data.append({
-            "type": "scatter", "mode": "lines", "name": "frontier (best so far)",
-            "x": fx, "y": fy, "line": {"shape": "hv", "color": FRONTIER_COLOUR, "width": 2},
-            "hoverinfo": "skip",
-        })
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "name": "frontier (best so far)",
+                "x": fx,
+                "y": fy,
+                "line": {"shape": "hv", "color": FRONTIER_COLOUR, "width": 2},
+                "hoverinfo": "skip",
+            }
+        )
     if view.baseline is not None and last_date is not None:
         start = view.baseline.entry.publication.date
         base_tfs = flop_to_tfs_days(view.baseline.estimate.flop)
         span = decimal_year(last_date) - decimal_year(start)
-        data.append({
-            "type": "scatter", "mode": "lines", "name": "Moore's law from the baseline",
-            "x": [start.isoformat(), last_date.isoformat()],
-            "y": [base_tfs, base_tfs / moore_factor(span)],
-            "line": {"dash": "dash", "color": MOORE_COLOUR, "width": 1.5},
-            "hoverinfo": "skip",
-        })
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "name": "Moore's law from the baseline",
+                "x": [start.isoformat(), last_date.isoformat()],
+                "y": [base_tfs, base_tfs / moore_factor(span)],
+                "line": {"dash": "dash", "color": MOORE_COLOUR, "width": 1.5},
+                "hoverinfo": "skip",
+            }
+        )
     layout = {
         "xaxis": {"title": {"text": "publication date"}, "type": "date"},
         "yaxis": {"title": {"text": "training compute (tfs-days, log scale)"}, "type": "log"},

@@ -68,8 +68,13 @@ def build(root: Path | None, out: Path, repo_url: str) -> None:
     show_default=True,
     help="Folder holding a built site.",
 )
-@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
-              help="Port on 127.0.0.1; 0 picks a free one.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="Port on 127.0.0.1; 0 picks a free one.",
+)
 def serve(out: Path, port: int) -> None:
     """Serve a built site on http://127.0.0.1:PORT/ until Ctrl-C.
 

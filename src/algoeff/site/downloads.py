@@ -40,14 +40,16 @@ def everything(headlines: list[Headline], paths: Paths) -> dict[str, Any]:
     benchmarks = []
     for h in headlines:
         view: BenchmarkView = h.view
-        benchmarks.append({
-            "benchmark": view.benchmark.model_dump(mode="json"),
-            "best_entry": None if h.best is None else h.best.entry.id,
-            "trend": None if h.trend is None else h.trend.as_dict(),
-            "moore_factor": h.moore_factor,
-            "span_years": h.span_years,
-            "entries": [_row(r, paths[r.entry.benchmark, r.entry.id]) for r in view.rows],
-        })
+        benchmarks.append(
+            {
+                "benchmark": view.benchmark.model_dump(mode="json"),
+                "best_entry": None if h.best is None else h.best.entry.id,
+                "trend": None if h.trend is None else h.trend.as_dict(),
+                "moore_factor": h.moore_factor,
+                "span_years": h.span_years,
+                "entries": [_row(r, paths[r.entry.benchmark, r.entry.id]) for r in view.rows],
+            }
+        )
     return {
         "schema_version": SCHEMA_VERSION,
         "units": {"flop": "FLOP, one multiply-add = 2", "tfs_days": "1e12 FLOP/s for one day"},

@@ -62,6 +62,16 @@ def _reduction_range(row: Row) -> str:
     return factor_range(row.reduction.low, row.reduction.high)
 
 
+def _reduction_text(row: Row, view: BenchmarkView) -> str:
+    if row.reduction is None:
+        return DASH
+    if row is view.baseline:
+        return "1× (this entry is the baseline)"
+    spread = _reduction_range(row)
+    value = factor(row.reduction.value)
+    return value if spread == DASH else f"{value} ({spread})"
+
+
 def target(b: Benchmark) -> str:
     sign = "≥" if b.direction == "higher" else "≤"
     return f"{b.metric.name} {sign} {b.threshold:g} {b.metric.unit}"
@@ -70,32 +80,50 @@ def target(b: Benchmark) -> str:
 # -- home --------------------------------------------------------------------------
 
 
+def _with_range(value: str, spread: str) -> str:
+    """A figure with its range in muted brackets, the range left out when there is none."""
+    return value if spread == DASH else f'{value} <span class="range">({spread})</span>'
+
+
 def home_page(headlines: list[Headline], has_csv: bool) -> str:
     rows = []
     for h in headlines:
         b = h.view.benchmark
         if h.best is None:
-            rows.append([link(benchmark_href(b.id), b.name), DASH, DASH, DASH, DASH, DASH, DASH])
+            rows.append([link(benchmark_href(b.id), b.name), DASH, DASH, DASH, DASH, DASH])
             continue
         best = h.best
         reduction = DASH
         if best.reduction is not None:
             spread = factor_range(best.reduction.low, best.reduction.high)
-            reduction = f'{factor(best.reduction.value)} <span class="range">({spread})</span>'
+            reduction = _with_range(esc(factor(best.reduction.value)), esc(spread))
         moore = DASH
         if h.moore_factor is not None and h.span_years is not None:
-            span = years(h.span_years)
-            moore = f'{factor(h.moore_factor)} <span class="range">(over {span})</span>'
-        rows.append([
-            link(benchmark_href(b.id), b.name),
-            _entry_link("", best),
-            esc(best.entry.publication.date.isoformat()),
-            esc(tfs(best.estimate.flop)),
-            reduction,
-            esc(months(h.trend)),
-            moore,
-        ])
+            moore = _with_range(esc(factor(h.moore_factor)), esc(f"over {years(h.span_years)}"))
+        date = best.entry.publication.date.isoformat()
+        rows.append(
+            [
+                link(benchmark_href(b.id), b.name),
+                f'{_entry_link("", best)} <span class="range">({esc(date)})</span>',
+                esc(tfs(best.estimate.flop)),
+                reduction,
+                esc(months(h.trend)),
+                moore,
+            ]
+        )
     csv_link = f' <a href="downloads/{CSV_NAME}">CSV</a>,' if has_csv else ""
+    caption = (
+        "The current best entry of each benchmark. Ranges in brackets come from the low and "
+        "high ends of every input; the halving time's is a 95 % interval."
+    )
+    headers = [
+        "Benchmark",
+        "Best entry",
+        "Compute (tfs-days)",
+        "Reduction vs baseline",
+        "Compute halving time",
+        "Moore's law, same span",
+    ]
     body = f"""<h1>Algorithmic efficiency: compute to reach a fixed performance</h1>
 <p class="lead">Each benchmark fixes a level of performance. Each entry is an analysis of
 one model that reached it: how much training compute it took, recomputed from named
@@ -104,15 +132,7 @@ compute by the entry's; the halving time fits the whole frontier; Moore's law sh
 what cheaper hardware alone would have given over the same years (2× every 2 years).</p>
 <section id="benchmarks">
 <h2>Benchmarks</h2>
-{table(
-    "Current best entry of each benchmark. Ranges in brackets come from the low and "
-    "high ends of every input.",
-    ["Benchmark", "Best entry", "Date", "Compute (tfs-days)", "Reduction vs baseline",
-     "Compute halving time", "Moore's law, same span"],
-    rows,
-    numeric=(3,),
-    css="data",
-)}</section>
+{table(caption, headers, rows, numeric=(2,), css="home")}</section>
 <section>
 <h2>Data</h2>
 <p>Everything on this site can be downloaded:{csv_link}
@@ -142,8 +162,15 @@ def _row_cells(row: Row, base: str, *, frontier_column: bool) -> list[str]:
     return cells
 
 
-_ROW_HEADERS = ["Entry", "Date", "Compute (tfs-days)", "Range", "Reduction", "Reduction range",
-                "Method"]
+_ROW_HEADERS = [
+    "Entry",
+    "Date",
+    "Compute (tfs-days)",
+    "Range",
+    "Reduction",
+    "Reduction range",
+    "Method",
+]
 
 
 def benchmark_page(h: Headline) -> str:
@@ -161,9 +188,11 @@ def benchmark_page(h: Headline) -> str:
     summary = ""
     if h.best is not None:
         best = h.best
-        parts = [f"The current best is {_entry_link(base, best)} "
-                 f"({esc(best.entry.publication.date.isoformat())}) at "
-                 f"{esc(tfs(best.estimate.flop))} tfs-days"]
+        parts = [
+            f"The current best is {_entry_link(base, best)} "
+            f"({esc(best.entry.publication.date.isoformat())}) at "
+            f"{esc(tfs(best.estimate.flop))} tfs-days"
+        ]
         if best.reduction is not None and view.baseline is not None:
             parts.append(
                 f", {esc(factor(best.reduction.value))} less compute than the baseline "
@@ -178,8 +207,10 @@ def benchmark_page(h: Headline) -> str:
         parts.append(f" Compute halving time of the frontier: {esc(months(h.trend))}.")
         summary = f'<p class="lead">{"".join(parts)}</p>\n'
     description = f'<p class="prose">{esc(b.description)}</p>\n' if b.description else ""
-    label = (f"Training compute of each entry of {b.name} against its publication date, "
-             "log scale; the tables below hold the same numbers")
+    label = (
+        f"Training compute of each entry of {b.name} against its publication date, "
+        "log scale; the tables below hold the same numbers"
+    )
     chart = f"""<section>
 <h2>Compute against time</h2>
 <div id="chart" class="chart" role="img" aria-label="{esc(label)}"></div>
@@ -250,15 +281,17 @@ def _inputs(entry: Entry, known: set[str]) -> tuple[list[list[str]], list[tuple[
         if name in _SHOWN_APART or value is None:
             continue
         if isinstance(value, Quantity):
-            quantities.append([
-                esc(name),
-                esc(fmt(value.value)),
-                esc(_quantity_range(value)),
-                esc(value.unit),
-                _source_ref(value.source, known),
-                esc(value.where or ""),
-                esc(value.note or ""),
-            ])
+            quantities.append(
+                [
+                    esc(name),
+                    esc(fmt(value.value)),
+                    esc(_quantity_range(value)),
+                    esc(value.unit),
+                    _source_ref(value.source, known),
+                    esc(value.where or ""),
+                    esc(value.note or ""),
+                ]
+            )
         else:
             text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
             about = ""
@@ -275,8 +308,10 @@ def _stated(entry: Entry, flop: float) -> str:
         return "not stated"
     diff = stated / flop - 1
     verdict = "within" if abs(diff) <= entry.compute.tolerance else "outside"
-    return esc(f"{format_flop(stated)} FLOP, {diff:+.1%} from the recomputation "
-               f"({verdict} the tolerance of {entry.compute.tolerance:.1%})")
+    return esc(
+        f"{format_flop(stated)} FLOP, {diff:+.1%} from the recomputation "
+        f"({verdict} the tolerance of {entry.compute.tolerance:.1%})"
+    )
 
 
 def conversion(p: PublishedFigure) -> tuple[str, float]:
@@ -302,21 +337,35 @@ def _published(row: Row, known: set[str]) -> str:
         source = _source_ref(p.source, known)
         if p.where:
             source += f", {esc(p.where)}"
-        cells.append([
-            esc(f"{fmt(p.value)} {p.unit}"),
-            esc(p.convention),
-            esc(p.scope),
-            esc(text),
-            esc(f"{diff:+.1%} ({verdict} tolerance {p.tolerance:.0%})"),
-            source,
-            esc(p.discrepancy or ""),
-        ])
+        cells.append(
+            [
+                esc(f"{fmt(p.value)} {p.unit}"),
+                esc(p.convention),
+                esc(p.scope),
+                esc(text),
+                esc(f"{diff:+.1%} ({verdict} tolerance {p.tolerance:.0%})"),
+                source,
+                esc(p.discrepancy or ""),
+            ]
+        )
+    headers = [
+        "Published",
+        "Convention",
+        "Scope",
+        "Conversion to canonical FLOP",
+        "Difference from recomputation",
+        "Source",
+        "Why it differs",
+    ]
+    if not any(p.discrepancy for p in row.entry.published):
+        headers.pop()
+        cells = [c[:-1] for c in cells]
     return table(
         "Published figures against the recomputation (to-target figures compare with the "
         "entry's compute; run figures with one model's whole run)",
-        ["Published", "Convention", "Scope", "Conversion to canonical FLOP",
-         "Difference from recomputation", "Source", "Why it differs"],
+        headers,
         cells,
+        css="published",
     )
 
 
@@ -348,8 +397,10 @@ def entry_page(row: Row, view: BenchmarkView, file_url: str | None, file_shown: 
     result_items = [
         ("Model", esc(model)),
         ("Result", esc(result_text)),
-        ("Result source", _source_ref(result.source, known)
-         + (f", {esc(result.where)}" if result.where else "")),
+        (
+            "Result source",
+            _source_ref(result.source, known) + (f", {esc(result.where)}" if result.where else ""),
+        ),
     ]
     if result.note:
         result_items.append(("Result note", esc(result.note)))
@@ -362,24 +413,37 @@ def entry_page(row: Row, view: BenchmarkView, file_url: str | None, file_shown: 
     data_items.append(("Benchmark rule", esc(b.training_data.rule)))
 
     quantities, settings = _inputs(e, known)
-    inputs = table(
-        f"Inputs of the {est.method} method, each with its unit, range and source",
-        ["Input", "Value", "Range", "Unit", "Source", "Where", "Note"],
-        quantities,
-        css="inputs",
-    ) if quantities else "<p>This method has no numeric inputs.</p>\n"
+    inputs = (
+        table(
+            f"Inputs of the {est.method} method, each with its unit, range and source",
+            ["Input", "Value", "Range", "Unit", "Source", "Where", "Note"],
+            quantities,
+            css="inputs",
+        )
+        if quantities
+        else "<p>This method has no numeric inputs.</p>\n"
+    )
     compute_items = [
         ("Canonical compute", esc(f"{format_flop(est.flop)} FLOP = {tfs(est.flop)} tfs-days")),
-        ("Range", esc(f"{format_flop(est.flop_low)}–{format_flop(est.flop_high)} FLOP "
-                      f"({tfs_range(est.flop_low, est.flop_high)} tfs-days)")),
-        ("Reduction vs baseline", esc(
-            DASH if row.reduction is None
-            else f"{factor(row.reduction.value)} ({_reduction_range(row)})")),
+        (
+            "Range",
+            esc(
+                "none: every input is exact"
+                if est.flop_low == est.flop_high
+                else f"{format_flop(est.flop_low)}–{format_flop(est.flop_high)} FLOP "
+                f"({tfs_range(est.flop_low, est.flop_high)} tfs-days)"
+            ),
+        ),
+        ("Reduction vs baseline", esc(_reduction_text(row, view))),
         ("Stated in the entry", _stated(e, est.flop)),
         ("On the frontier", "yes" if row.on_frontier else "no"),
     ]
     compute_items += [(name, value) for name, value in settings]
-    terms = definitions((name, esc(value)) for name, value in est.terms) if est.terms else ""
+    terms = ""
+    if est.terms:
+        terms = "<h3>Terms of the formula</h3>\n" + definitions(
+            (name, esc(value)) for name, value in est.terms
+        )
     analysis = ext_link(e.analysis.url, e.analysis.name)
     sources = "".join(
         f'<li id="source-{esc(s.id)}">{ext_link(s.url, s.title)}'
@@ -388,7 +452,8 @@ def entry_page(row: Row, view: BenchmarkView, file_url: str | None, file_shown: 
     )
     repo = (
         f'<a href="{esc(file_url)}" rel="noopener noreferrer"><code>{esc(file_shown)}</code></a>'
-        if file_url else f"<code>{esc(file_shown)}</code>"
+        if file_url
+        else f"<code>{esc(file_shown)}</code>"
     )
     body = f"""<h1>{esc(e.name)}</h1>
 <p class="lead">{esc(b.name)}: {esc(tfs(est.flop))} tfs-days by the
@@ -403,7 +468,7 @@ def entry_page(row: Row, view: BenchmarkView, file_url: str | None, file_shown: 
 {terms}{inputs}{definitions(compute_items)}</section>
 <section><h2>Published figures</h2>
 {_published(row, known)}</section>
-{f'<section><h2>Notes</h2>{_paragraphs(e.notes)}</section>' if e.notes else ""}
+{f"<section><h2>Notes</h2>{_paragraphs(e.notes)}</section>" if e.notes else ""}
 <section><h2>Sources</h2>
 <ol class="sources">{sources}</ol>
 </section>
@@ -422,15 +487,18 @@ def entry_page(row: Row, view: BenchmarkView, file_url: str | None, file_shown: 
 def downloads_page(has_csv: bool) -> str:
     items: Iterable[str] = [
         *(
-            [f'<li><a href="{CSV_NAME}">{CSV_NAME}</a>: the frontier of every benchmark in the '
-             "original tracker's columns, then ids, FLOP with range and method.</li>"]
-            if has_csv else []
+            [
+                f'<li><a href="{CSV_NAME}">{CSV_NAME}</a>: the frontier of every benchmark in the '
+                "original tracker's columns, then ids, FLOP with range and method.</li>"
+            ]
+            if has_csv
+            else []
         ),
         f'<li><a href="{JSON_NAME}">{JSON_NAME}</a>: every benchmark and entry as validated, '
         "with the derived estimate, reduction factor and frontier flag of each entry.</li>",
         *(
             f'<li><a href="{name}">{name}</a>: JSON Schema of '
-            f'{"one analysis file" if name.startswith("entry") else "data/benchmarks.yaml"}, '
+            f"{'one analysis file' if name.startswith('entry') else 'data/benchmarks.yaml'}, "
             "for editors and validators.</li>"
             for name in SCHEMA_NAMES
         ),
@@ -442,5 +510,9 @@ compute is in FLOP with one multiply-add counted as 2.</p>
 {chr(10).join(items)}
 </ul>
 """
-    return page(title="Downloads · algoeff", base="../", body=body,
-                trail=[("index.html", "Home"), (None, "Downloads")])
+    return page(
+        title="Downloads · algoeff",
+        base="../",
+        body=body,
+        trail=[("index.html", "Home"), (None, "Downloads")],
+    )

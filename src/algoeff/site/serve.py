@@ -36,8 +36,10 @@ def make_server(out: Path, port: int = 0, *, quiet: bool = False) -> ThreadingHT
     try:
         return ThreadingHTTPServer((HOST, port), handler)
     except OSError as exc:
-        raise InputError(f"--port {port}: cannot listen on {HOST} ({exc.strerror}); "
-                         "choose another port or 0 for any free one") from None
+        raise InputError(
+            f"--port {port}: cannot listen on {HOST} ({exc.strerror}); "
+            "choose another port or 0 for any free one"
+        ) from None
 
 
 def url_of(server: ThreadingHTTPServer) -> str:

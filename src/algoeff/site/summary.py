@@ -64,7 +64,9 @@ def tfs(flop: float) -> str:
 
 
 def tfs_range(low_flop: float, high_flop: float) -> str:
-    return f"{tfs(low_flop)}–{tfs(high_flop)}"
+    """'low–high' in tfs-days; '—' when the inputs carry no range."""
+    low, high = tfs(low_flop), tfs(high_flop)
+    return DASH if low == high else f"{low}–{high}"
 
 
 def factor(value: float) -> str:
@@ -73,7 +75,9 @@ def factor(value: float) -> str:
 
 
 def factor_range(low: float, high: float) -> str:
-    return f"{format_sig(low, 2)}–{format_sig(high, 2)}×"
+    """'low–high×'; '—' when both ends round to the same figure."""
+    a, b = format_sig(low, 2), format_sig(high, 2)
+    return DASH if a == b else f"{a}–{b}×"
 
 
 def _months(value: float) -> str:

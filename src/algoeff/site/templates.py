@@ -155,8 +155,7 @@ def table(
     """
     cls = f' class="{esc(css)}"' if css else ""
     head = "".join(
-        f'<th scope="col"{NUM if i in numeric else ""}>{esc(h)}</th>'
-        for i, h in enumerate(headers)
+        f'<th scope="col"{NUM if i in numeric else ""}>{esc(h)}</th>' for i, h in enumerate(headers)
     )
     lines = [f'<div class="table-wrap"><table{cls}>', f"<caption>{esc(caption)}</caption>"]
     lines.append(f"<thead><tr>{head}</tr></thead>")
