@@ -19,7 +19,7 @@ from click.testing import CliRunner
 
 from algoeff.cli import cli
 from algoeff.loading import MAX_FILE_BYTES
-from conftest import entry_dict
+from toy_dataset import entry_dict
 
 CORPUS = Path(__file__).parent / "corpus" / "bad"
 

@@ -12,7 +12,7 @@ import yaml
 
 from algoeff.checks import check_dataset
 from algoeff.errors import Problem
-from conftest import entry_dict
+from toy_dataset import entry_dict
 
 Write = Callable[..., Path]
 

@@ -191,7 +191,7 @@ def test_estimate_usage_errors_exit_2(args: list[str], message: str) -> None:
 
 def test_check_clean_and_strict(write_dataset: Write) -> None:
     """check exits 0 on a clean dataset; --strict turns a warning into exit 1."""
-    from conftest import entry_dict
+    from toy_dataset import entry_dict
 
     root = write_dataset()
     runner = CliRunner()
