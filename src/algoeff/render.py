@@ -17,7 +17,7 @@ from algoeff.derive import BenchmarkView
 from algoeff.errors import MissingExtraError, Problem, ProblemsError
 from algoeff.loading import display_path
 from algoeff.schema import json_schemas
-from algoeff.tables import csv_text, markdown_tables
+from algoeff.tables import csv_text, headline, markdown_tables
 
 CSV_FILE = Path("efficiency_sota.csv")
 README_FILE = Path("README.md")
@@ -52,26 +52,31 @@ def expected_outputs(
     dataset: Dataset, views: list[BenchmarkView]
 ) -> tuple[dict[Path, bytes], list[Problem]]:
     """Relative path -> the bytes it should hold; plus warnings for outputs that were skipped."""
+    from algoeff.trend import fit_trend
+
     root = dataset.root
+    # The headline benchmark (the first) gets a trend sentence and the chart; fitting
+    # every benchmark here would put thousands of Monte Carlo draws on each render.
+    trend = fit_trend(views[0]) if views and views[0].rows else None
     outputs: dict[Path, bytes] = {CSV_FILE: csv_text(views).encode()}
     readme = root / README_FILE
     if readme.is_file():
         current = readme.read_text(encoding="utf-8")
-        outputs[README_FILE] = replace_region(
-            current, markdown_tables(views), display_path(readme)
-        ).encode()
+        body = markdown_tables(views)
+        if trend is not None:
+            body = f"{headline(views[0], trend)}\n\n{body}"
+        outputs[README_FILE] = replace_region(current, body, display_path(readme)).encode()
     for name, schema in json_schemas().items():
         outputs[SCHEMA_DIR / f"{name}.schema.json"] = (
             json.dumps(schema, indent=2, sort_keys=True) + "\n"
         ).encode()
     warnings: list[Problem] = []
     svg = chart_path(views)
-    if svg is not None:
+    if svg is not None and trend is not None:
         try:
             from algoeff.chart import frontier_svg
-            from algoeff.trend import fit_trend
 
-            outputs[svg] = frontier_svg(views[0], fit_trend(views[0])).encode()
+            outputs[svg] = frontier_svg(views[0], trend).encode()
         except MissingExtraError as exc:
             warnings.append(Problem(str(svg), "(file)", f"not rendered: {exc}", "", "warning"))
     return outputs, warnings

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 
 from algoeff.derive import BenchmarkView, Row
 from algoeff.schema import Benchmark, PublishedFigure
+from algoeff.trend import Trend
 from algoeff.units import flop_to_tfs_days, format_sig
 
 # The original tracker's columns, kept first and with the same names so that its
@@ -128,6 +130,32 @@ def benchmark_title(b: Benchmark) -> str:
     # "34.8 BLEU BLEU" would repeat itself: a unit equal to the metric name is said once.
     unit = "" if b.metric.unit == b.metric.name else f" {b.metric.unit}"
     return f"{b.threshold:g}{unit} {b.metric.name} on {b.dataset} ({b.label}-level)"
+
+
+def headline(view: BenchmarkView, trend: Trend) -> str:
+    """One sentence on a benchmark's trend, for the top of the README tables."""
+    b = view.benchmark
+    text = (
+        f"**{md(b.label)}-level:** the compute to reach it fell "
+        f"{format_sig(trend.reduction_factor)}x from {trend.first_date.year} to "
+        f"{trend.last_date.year} ({trend.span_years:.1f} years; "
+        f"{format_sig(trend.reduction_factor_min)}–{format_sig(trend.reduction_factor_max)} "
+        f"over the entries' input ranges)"
+    )
+    if trend.halving_months is not None and math.isfinite(trend.halving_months):
+        text += f", halving every {format_sig(trend.halving_months)} months"
+        if trend.halving_months_low is not None and trend.halving_months_high is not None:
+            text += (
+                f" (95 % {format_sig(trend.halving_months_low)}–"
+                f"{format_sig(trend.halving_months_high)})"
+            )
+        if trend.endpoint_halving_months is not None:
+            text += f", or {format_sig(trend.endpoint_halving_months)} from the two endpoints alone"
+    return (
+        f"{text}. Moore's law (2x every 2 years) would have given "
+        f"{format_sig(trend.moore_factor)}x over the same span. "
+        "How these are fitted: [docs/trends.md](docs/trends.md)."
+    )
 
 
 def markdown_tables(views: list[BenchmarkView]) -> str:
