@@ -217,9 +217,9 @@ def main() -> None:
         rows.append(json.loads(out.strip().splitlines()[-1]))
     print(f"torch {torch.__version__}; batch 1, {TOKENS} tokens, forward + backward, meta device\n")
     print(
-        "| model | parameters | count (algoeff) | count (torch FlopCounterMode) | algoeff / torch time "
-        "| build | peak RSS (after import) | counted FLOP | 6NT + 12LdT² | counted / analytic "
-        "| torch's count | unsupported |"
+        "| model | parameters | count (algoeff) | count (torch FlopCounterMode) "
+        "| algoeff / torch time | build | peak RSS (after import) | counted FLOP "
+        "| 6NT + 12LdT² | counted / analytic | torch's count | unsupported |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:

@@ -5,13 +5,13 @@ fvcore and ptflops, on reference layers and models at realistic sizes, on the CP
 
 The models and their hand-derived counts are tests/measure/models.py (the same code
 the tests run at tiny sizes). One multiply-add = 2 FLOP throughout; fvcore and ptflops
-report multiply-adds, doubled here (ptflops's "pytorch" backend also divides by the
-size of the input's first dimension, multiplied back here). They count the forward pass only (fvcore traces it
-with torch.jit; ptflops's "pytorch" backend hooks modules, its "aten" backend
-intercepts operators like FlopCounterMode), so their forward + backward cells are
-empty. Each cell gives the FLOP and, in brackets, its ratio to the analytic count.
-fvcore and ptflops are optional: `pip install fvcore ptflops` (without --upgrade, so
-torch is left alone); a missing one shows as "not installed".
+report multiply-adds, doubled here; ptflops's "pytorch" backend also divides by the
+size of the input's first dimension, multiplied back here. Both count the forward pass
+only (fvcore traces it with torch.jit; ptflops's "pytorch" backend hooks modules, its
+"aten" backend intercepts operators like FlopCounterMode), so their forward + backward
+cells are empty. Each cell gives the FLOP and, in brackets, its ratio to the analytic
+count. fvcore and ptflops are optional: `pip install fvcore ptflops` (without
+--upgrade, so torch is left alone); a missing one shows as "not installed".
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ import io
 import platform
 import sys
 import warnings
-from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -29,8 +28,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from algoeff.measure import count_flops  # noqa: E402
-from tests.measure.models import (  # noqa: E402
+from tests.measure.models import (
     Case,
     encoder_case,
     mha_case,
@@ -39,6 +37,8 @@ from tests.measure.models import (  # noqa: E402
     rnn_case,
     vit_case,
 )
+
+from algoeff.measure import count_flops
 
 # MobileNetV2's inverted residual stages (expansion t, channels c, repeats n, stride s),
 # arXiv 1801.04381, table 2; the final 1x1 convolution to 1280 channels is left out.
@@ -148,16 +148,13 @@ def main() -> None:
         for label, backward, analytic in passes:
             mine = ours(case, backward)
             worst = max(worst, abs(mine / analytic - 1))
-            others: list[Callable[[], int | str]] = (
-                []
-                if backward
-                else [
-                    lambda: fvcore_count(case),
-                    lambda: ptflops_count(case, "pytorch"),
-                    lambda: ptflops_count(case, "aten"),
+            extra = ["-", "-", "-"]
+            if not backward:
+                extra = [
+                    cell(fvcore_count(case), analytic),
+                    cell(ptflops_count(case, "pytorch"), analytic),
+                    cell(ptflops_count(case, "aten"), analytic),
                 ]
-            )
-            extra = [cell(f(), analytic) for f in others] or ["-", "-", "-"]
             row = [case.name, label, f"{analytic:.3e}", cell(mine, analytic)]
             row += [cell(torch_raw(case, backward), analytic), *extra]
             print("| " + " | ".join(row) + " |", flush=True)
