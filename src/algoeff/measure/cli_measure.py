@@ -60,22 +60,31 @@ def _whole(value: float | None) -> float | int | None:
 
 
 @click.command("measure")
-@click.argument(
-    "logs", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path)
-)
+@click.argument("logs", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--metric", help="Metric in the evaluation records. Default: the log header's.")
 @click.option("--threshold", type=float, help="Level to reach. Default: the log header's.")
-@click.option("--direction", type=click.Choice(["higher", "lower"]),
-              help="higher: metric >= threshold (default: the log header's).")
-@click.option("--interpolate", type=click.Choice(["log", "linear"]), is_flag=False,
-              flag_value="log", default=None,
-              help="Interpolate between the evaluations straddling the threshold, in log FLOP "
-              "(--interpolate, or =log) or in FLOP (=linear). Default: the first evaluation "
-              "at the threshold.")
+@click.option(
+    "--direction",
+    type=click.Choice(["higher", "lower"]),
+    help="higher: metric >= threshold (default: the log header's).",
+)
+@click.option(
+    "--interpolate",
+    type=click.Choice(["log", "linear"]),
+    is_flag=False,
+    flag_value="log",
+    default=None,
+    help="Interpolate between the evaluations straddling the threshold, in log FLOP "
+    "(--interpolate, or =log) or in FLOP (=linear). Default: the first evaluation "
+    "at the threshold.",
+)
 @json_option
-@click.option("--emit-analysis", "emit", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write a `measured` analysis entry (YAML) here; the logs must lie in its "
-              "folder or below.")
+@click.option(
+    "--emit-analysis",
+    "emit",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write a `measured` analysis entry (YAML) here; the logs must lie in its folder or below.",
+)
 @click.option("--force", is_flag=True, help="Overwrite the --emit-analysis file.")
 @click.option("--id", "entry_id", help="Entry id. Default: the --emit-analysis file name.")
 @click.option("--benchmark", help="Benchmark id. Default: the entry's folder name.")
@@ -83,31 +92,65 @@ def _whole(value: float | None) -> float | int | None:
 @click.option("--model", help="Model name. Default: the model class in the log.")
 @click.option("--title", help="Publication title. Default: a placeholder to edit.")
 @click.option("--url", help="Publication URL (http/https). Default: a placeholder to edit.")
-@click.option("--date", type=click.DateTime(["%Y-%m-%d"]),
-              help="Publication date YYYY-MM-DD. Default: the first log's start date.")
+@click.option(
+    "--date",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Publication date YYYY-MM-DD. Default: the first log's start date.",
+)
 @click.option("--dataset", help="Training dataset id. Default: a placeholder to edit.")
-@click.option("--mlperf", is_flag=True,
-              help="Read the logs as MLPerf Training logs (detected from :::MLLOG anyway).")
-@click.option("--flop-per-example", type=float,
-              help="MLPerf: training FLOP per example (forward + backward), for the counted "
-              "figure.")
-@click.option("--train-samples", type=float,
-              help="MLPerf: examples per epoch, when the log has no train_samples.")
-@click.option("--system-json", type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              help="MLPerf: the submission's system description (number_of_nodes, "
-              "accelerators_per_node, accelerator_model_name).")
+@click.option(
+    "--mlperf",
+    is_flag=True,
+    help="Read the logs as MLPerf Training logs (detected from :::MLLOG anyway).",
+)
+@click.option(
+    "--flop-per-example",
+    type=float,
+    help="MLPerf: training FLOP per example (forward + backward), for the counted figure.",
+)
+@click.option(
+    "--train-samples",
+    type=float,
+    help="MLPerf: examples per epoch, when the log has no train_samples.",
+)
+@click.option(
+    "--system-json",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="MLPerf: the submission's system description (number_of_nodes, "
+    "accelerators_per_node, accelerator_model_name).",
+)
 @click.option("--accelerators", type=click.IntRange(min=1), help="MLPerf: accelerator count.")
-@click.option("--chip", help="MLPerf: chip name in the hardware table (default: matched from "
-              "accelerator_model_name).")
-@click.option("--precision", type=click.Choice(["fp32", "tf32", "fp16", "bf16", "fp8"]),
-              help="MLPerf: precision column of the hardware table, for the hardware figure.")
-@click.option("--peak-tflop-per-s", type=float,
-              help="MLPerf: peak TFLOP/s per accelerator, instead of --chip/--precision.")
-@click.option("--utilization", type=click.FloatRange(0, 1, min_open=True), default=None,
-              help="MLPerf: fraction of peak sustained (default 0.33).")
-def measure(logs: tuple[Path, ...], metric: str | None, threshold: float | None,
-            direction: Direction | None, interpolate: str | None, as_json: bool,
-            emit: Path | None, force: bool, **options: Any) -> None:
+@click.option(
+    "--chip",
+    help="MLPerf: chip name in the hardware table (default: matched from accelerator_model_name).",
+)
+@click.option(
+    "--precision",
+    type=click.Choice(["fp32", "tf32", "fp16", "bf16", "fp8"]),
+    help="MLPerf: precision column of the hardware table, for the hardware figure.",
+)
+@click.option(
+    "--peak-tflop-per-s",
+    type=float,
+    help="MLPerf: peak TFLOP/s per accelerator, instead of --chip/--precision.",
+)
+@click.option(
+    "--utilization",
+    type=click.FloatRange(0, 1, min_open=True),
+    default=None,
+    help="MLPerf: fraction of peak sustained (default 0.33).",
+)
+def measure(
+    logs: tuple[Path, ...],
+    metric: str | None,
+    threshold: float | None,
+    direction: Direction | None,
+    interpolate: str | None,
+    as_json: bool,
+    emit: Path | None,
+    force: bool,
+    **options: Any,
+) -> None:
     """Compute-to-target from run logs: the training FLOP at the first evaluation at or
     beyond the threshold. Several logs (seeds) give mean, sd, min, max and n. Exit
     status 1 when a log never reaches the threshold.
@@ -117,9 +160,20 @@ def measure(logs: tuple[Path, ...], metric: str | None, threshold: float | None,
         algoeff measure runs/digits/*.jsonl --threshold 0.95 --metric accuracy
     """
     rule: Rule = "first" if interpolate is None else interpolate  # type: ignore[assignment]
-    mlperf_opts = {k: options.pop(k) for k in (
-        "mlperf", "flop_per_example", "train_samples", "system_json", "accelerators", "chip",
-        "precision", "peak_tflop_per_s", "utilization")}
+    mlperf_opts = {
+        k: options.pop(k)
+        for k in (
+            "mlperf",
+            "flop_per_example",
+            "train_samples",
+            "system_json",
+            "accelerators",
+            "chip",
+            "precision",
+            "peak_tflop_per_s",
+            "utilization",
+        )
+    }
     from algoeff.mlperf import is_mlperf_log
 
     missing = [p for p in logs if not p.is_file()]
@@ -134,8 +188,7 @@ def measure(logs: tuple[Path, ...], metric: str | None, threshold: float | None,
                 "--emit-analysis reads algoeff run logs; for an MLPerf log state the figures "
                 "in a hardware or operations entry"
             )
-        status = report_mlperf(logs, threshold, direction or "higher", rule, as_json,
-                               **mlperf_opts)
+        status = report_mlperf(logs, threshold, direction or "higher", rule, as_json, **mlperf_opts)
         raise SystemExit(status)
     given = [k for k, v in mlperf_opts.items() if v not in (None, False)]
     if given:
@@ -208,12 +261,25 @@ def _run_json(log: RunLog, c: Crossing) -> dict[str, Any]:
 def _stats_json(stats: Spread | None, n_logs: int) -> dict[str, Any]:
     if stats is None:
         return {"n": 0, "logs": n_logs, "mean": None, "std": None, "min": None, "max": None}
-    return {"n": stats.n, "logs": n_logs, "mean": stats.mean, "std": stats.std,
-            "min": stats.min, "max": stats.max}
+    return {
+        "n": stats.n,
+        "logs": n_logs,
+        "mean": stats.mean,
+        "std": stats.std,
+        "min": stats.min,
+        "max": stats.max,
+    }
 
 
-def _as_json(runlogs: list[RunLog], crossings: list[Crossing], stats: Spread | None,
-             metric: str, threshold: float, direction: str, rule: Rule) -> dict[str, Any]:
+def _as_json(
+    runlogs: list[RunLog],
+    crossings: list[Crossing],
+    stats: Spread | None,
+    metric: str,
+    threshold: float,
+    direction: str,
+    rule: Rule,
+) -> dict[str, Any]:
     return {
         "metric": metric,
         "threshold": threshold,
@@ -225,8 +291,15 @@ def _as_json(runlogs: list[RunLog], crossings: list[Crossing], stats: Spread | N
     }
 
 
-def _print(runlogs: list[RunLog], crossings: list[Crossing], stats: Spread | None,
-           metric: str, threshold: float, direction: str, rule: Rule) -> None:
+def _print(
+    runlogs: list[RunLog],
+    crossings: list[Crossing],
+    stats: Spread | None,
+    metric: str,
+    threshold: float,
+    direction: str,
+    rule: Rule,
+) -> None:
     click.echo(f"compute-to-target: {metric} {_sign(direction)} {threshold:g} ({RULE_TEXT[rule]})")
     for log, c in zip(runlogs, crossings, strict=True):
         shown = display_path(log.path)
@@ -260,8 +333,16 @@ def _print(runlogs: list[RunLog], crossings: list[Crossing], stats: Spread | Non
 
 
 def write_measured_entry(
-    path: Path, runlogs: list[RunLog], crossings: list[Crossing], metric: str, threshold: float,
-    direction: Direction, rule: Rule, *, force: bool = False, **options: Any
+    path: Path,
+    runlogs: list[RunLog],
+    crossings: list[Crossing],
+    metric: str,
+    threshold: float,
+    direction: Direction,
+    rule: Rule,
+    *,
+    force: bool = False,
+    **options: Any,
 ) -> tuple[Entry, list[str]]:
     """Write a `measured` entry for ``runlogs`` atomically, after validating and recomputing it.
 
@@ -282,8 +363,9 @@ def write_measured_entry(
                 "reads its logs from its own folder or below (move the logs or the entry)"
             )
         rel_logs.append(rel.as_posix())
-    data, placeholders = entry_data(path, runlogs, crossings, rel_logs, metric, threshold,
-                                    direction, rule, options)
+    data, placeholders = entry_data(
+        path, runlogs, crossings, rel_logs, metric, threshold, direction, rule, options
+    )
     text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
     shown = display_path(path)
     # Validate exactly what will be on disk, and recompute it as `algoeff check` will.
@@ -299,9 +381,17 @@ def write_measured_entry(
     return entry, placeholders
 
 
-def entry_data(path: Path, runlogs: list[RunLog], crossings: list[Crossing], rel_logs: list[str],
-               metric: str, threshold: float, direction: Direction, rule: Rule,
-               options: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+def entry_data(
+    path: Path,
+    runlogs: list[RunLog],
+    crossings: list[Crossing],
+    rel_logs: list[str],
+    metric: str,
+    threshold: float,
+    direction: Direction,
+    rule: Rule,
+    options: dict[str, Any],
+) -> tuple[dict[str, Any], list[str]]:
     """The entry as plain data, and the fields left as placeholders for a person to fill."""
     import re
 
@@ -319,7 +409,8 @@ def entry_data(path: Path, runlogs: list[RunLog], crossings: list[Crossing], rel
     model = pick("model", first.model.class_name, "model")
     folder_name = path.parent.name
     benchmark = pick(
-        "benchmark", folder_name if re.match(ID_PATTERN, folder_name) else PLACEHOLDER_ID,
+        "benchmark",
+        folder_name if re.match(ID_PATTERN, folder_name) else PLACEHOLDER_ID,
         "benchmark",
     )
     entry_id = options.get("entry_id") or path.stem
@@ -334,6 +425,7 @@ def entry_data(path: Path, runlogs: list[RunLog], crossings: list[Crossing], rel
     values = [c.training_flop or 0.0 for c in crossings]
     mean = sum(values) / len(values)
     url = pick("url", PLACEHOLDER_URL, "publication.url")
+    title = pick("title", f"EDIT ME: the publication of {model}", "publication.title")
     runs = [
         {
             "log": rel,
@@ -349,7 +441,8 @@ def entry_data(path: Path, runlogs: list[RunLog], crossings: list[Crossing], rel
     seeds = [log.header.seed for log in runlogs]
     seed_text = (
         "seeds " + ", ".join(str(s) for s in seeds)
-        if all(s is not None for s in seeds) else "seeds not all recorded"
+        if all(s is not None for s in seeds)
+        else "seeds not all recorded"
     )
     notes = (
         f"Measured with algoeff's ComputeMeter ({first.counter}, torch {first.torch_version}, "
@@ -363,7 +456,7 @@ def entry_data(path: Path, runlogs: list[RunLog], crossings: list[Crossing], rel
         "name": pick("name", model, "name"),
         "model": model,
         "publication": {
-            "title": pick("title", f"EDIT ME: the publication of {model}", "publication.title"),
+            "title": title,
             "url": url,
             "date": date if date is not None else started,
         },
@@ -387,10 +480,11 @@ def entry_data(path: Path, runlogs: list[RunLog], crossings: list[Crossing], rel
         "notes": notes,
         "sources": [
             {
+                # `algoeff check` wants one title per URL: the runs are cited as the publication.
                 "id": "runs",
-                "title": f"Run logs of {model} (algoeff.runlog/1)",
+                "title": title,
                 "url": url,
-                "where": ", ".join(rel_logs)[:500],
+                "where": ("run logs (algoeff.runlog/1): " + ", ".join(rel_logs))[:500],
             }
         ],
     }
@@ -402,18 +496,31 @@ def entry_data(path: Path, runlogs: list[RunLog], crossings: list[Crossing], rel
 # --- MLPerf ---------------------------------------------------------------------------
 
 
-def report_mlperf(logs: tuple[Path, ...], threshold: float | None, direction: Direction,
-                  rule: Rule, as_json: bool, *, mlperf: bool, flop_per_example: float | None,
-                  train_samples: float | None, system_json: Path | None,
-                  accelerators: int | None, chip: str | None, precision: str | None,
-                  peak_tflop_per_s: float | None, utilization: float | None) -> int:
+def report_mlperf(
+    logs: tuple[Path, ...],
+    threshold: float | None,
+    direction: Direction,
+    rule: Rule,
+    as_json: bool,
+    *,
+    mlperf: bool,
+    flop_per_example: float | None,
+    train_samples: float | None,
+    system_json: Path | None,
+    accelerators: int | None,
+    chip: str | None,
+    precision: str | None,
+    peak_tflop_per_s: float | None,
+    utilization: float | None,
+) -> int:
     """Print compute-to-target of MLPerf logs; the exit status (1 when one never reached it)."""
     from algoeff.methods.hardware import DEFAULT_UTILIZATION
     from algoeff.mlperf import analyse, counted_flop, hardware_flop, read_mlperf, read_system_json
 
     system = read_system_json(system_json) if system_json is not None else None
-    runs = [analyse(read_mlperf(p), threshold, direction, rule, train_samples, system)
-            for p in logs]
+    runs = [
+        analyse(read_mlperf(p), threshold, direction, rule, train_samples, system) for p in logs
+    ]
     util = DEFAULT_UTILIZATION if utilization is None else utilization
     rows: list[dict[str, Any]] = []
     for run in runs:
@@ -426,49 +533,54 @@ def report_mlperf(logs: tuple[Path, ...], threshold: float | None, direction: Di
         elif count is None:
             why = "accelerator count unknown: pass --accelerators or --system-json"
         counted = counted_flop(run, flop_per_example) if flop_per_example else None
-        rows.append({
-            "log": display_path(run.path),
-            "benchmark": run.benchmark,
-            "reached": c.reached,
-            "evaluation": c.evaluation,
-            "eval_accuracy": c.metric_value,
-            "best_accuracy": c.best_metric,
-            "samples_to_target": run.samples_to_target,
-            "seconds_to_target": run.seconds_to_target,
-            "run_seconds": run.run_seconds,
-            "status": run.status,
-            "global_batch_size": run.global_batch_size,
-            "platform": run.system.platform,
-            "accelerators": count,
-            "accelerator": run.system.chip,
-            "system_from": run.system.provenance,
-            "peak": peak_label,
-            "peak_flop_per_s": peak,
-            "utilization": util,
-            "counted_flop": counted,
-            "hardware_flop": hardware,
-            "hardware_missing": None if hardware is not None or not c.reached else why,
-        })
+        rows.append(
+            {
+                "log": display_path(run.path),
+                "benchmark": run.benchmark,
+                "reached": c.reached,
+                "evaluation": c.evaluation,
+                "eval_accuracy": c.metric_value,
+                "best_accuracy": c.best_metric,
+                "samples_to_target": run.samples_to_target,
+                "seconds_to_target": run.seconds_to_target,
+                "run_seconds": run.run_seconds,
+                "status": run.status,
+                "global_batch_size": run.global_batch_size,
+                "platform": run.system.platform,
+                "accelerators": count,
+                "accelerator": run.system.chip,
+                "system_from": run.system.provenance,
+                "peak": peak_label,
+                "peak_flop_per_s": peak,
+                "utilization": util,
+                "counted_flop": counted,
+                "hardware_flop": hardware,
+                "hardware_missing": None if hardware is not None or not c.reached else why,
+            }
+        )
     counted_stats = spread(r["counted_flop"] for r in rows if r["counted_flop"] is not None)
     hardware_stats = spread(r["hardware_flop"] for r in rows if r["hardware_flop"] is not None)
     if as_json:
-        print_json({
-            "format": "mlperf",
-            "threshold": threshold if threshold is not None else None,
-            "direction": direction,
-            "rule": rule,
-            "flop_per_example": flop_per_example,
-            "runs": rows,
-            "counted_flop": _stats_json(counted_stats, len(rows)),
-            "hardware_flop": _stats_json(hardware_stats, len(rows)),
-        })
+        print_json(
+            {
+                "format": "mlperf",
+                "threshold": threshold if threshold is not None else None,
+                "direction": direction,
+                "rule": rule,
+                "flop_per_example": flop_per_example,
+                "runs": rows,
+                "counted_flop": _stats_json(counted_stats, len(rows)),
+                "hardware_flop": _stats_json(hardware_stats, len(rows)),
+            }
+        )
     else:
         _print_mlperf(rows, counted_stats, hardware_stats, flop_per_example, rule)
     return 1 if any(not r["reached"] for r in rows) else 0
 
 
-def _mlperf_peak(logged: str | None, chip: str | None, precision: str | None,
-                 peak_tflop_per_s: float | None) -> tuple[float | None, str | None, str]:
+def _mlperf_peak(
+    logged: str | None, chip: str | None, precision: str | None, peak_tflop_per_s: float | None
+) -> tuple[float | None, str | None, str]:
     """Peak FLOP/s per accelerator, its label, or why it is unknown."""
     if peak_tflop_per_s is not None:
         return peak_tflop_per_s * 1e12, f"stated {peak_tflop_per_s:g} TFLOP/s", ""
@@ -486,8 +598,13 @@ def _mlperf_peak(logged: str | None, chip: str | None, precision: str | None,
     return peak, f"{found} {precision} {peak / 1e12:g} TFLOP/s", ""
 
 
-def _print_mlperf(rows: list[dict[str, Any]], counted: Spread | None, hardware: Spread | None,
-                  flop_per_example: float | None, rule: Rule) -> None:
+def _print_mlperf(
+    rows: list[dict[str, Any]],
+    counted: Spread | None,
+    hardware: Spread | None,
+    flop_per_example: float | None,
+    rule: Rule,
+) -> None:
     click.echo(f"MLPerf compute-to-target ({RULE_TEXT[rule]})")
     for r in rows:
         head = f"  {r['log']}"
@@ -502,8 +619,10 @@ def _print_mlperf(rows: list[dict[str, Any]], counted: Spread | None, hardware: 
             f"after run_start (run_stop - run_start: {_num(r['run_seconds'])} s)"
         )
         if r["counted_flop"] is not None:
-            click.echo(f"    counted:  {format_flop(r['counted_flop'])} FLOP "
-                       f"({format_sig(flop_per_example or 0)} FLOP/example)")
+            click.echo(
+                f"    counted:  {format_flop(r['counted_flop'])} FLOP "
+                f"({format_sig(flop_per_example or 0)} FLOP/example)"
+            )
         if r["hardware_flop"] is not None:
             click.echo(
                 f"    hardware: {format_flop(r['hardware_flop'])} FLOP ({r['accelerators']} x "
@@ -515,7 +634,9 @@ def _print_mlperf(rows: list[dict[str, Any]], counted: Spread | None, hardware: 
     for label, stats in (("counted", counted), ("hardware", hardware)):
         if stats is not None:
             sd = "-" if stats.std is None else format_flop(stats.std)
-            click.echo(f"{label}: n={stats.n} mean {format_flop(stats.mean)} FLOP, sd {sd}, "
-                       f"min {format_flop(stats.min)}, max {format_flop(stats.max)}")
+            click.echo(
+                f"{label}: n={stats.n} mean {format_flop(stats.mean)} FLOP, sd {sd}, "
+                f"min {format_flop(stats.min)}, max {format_flop(stats.max)}"
+            )
     if counted is None and flop_per_example is None:
         click.echo("counted figure: pass --flop-per-example (training FLOP per example)")

@@ -112,17 +112,23 @@ class Measured(ComputeMethod):
         return out
 
     def _check_stated(self, crossings: list[tuple[str, Crossing]]) -> None:
+        """Each stated crossing against its log; the message also gives the recomputed total."""
+        values = [c.training_flop or 0.0 for _, c in crossings]
+        total = (
+            f"the logs give training_flop {sum(values) / len(values):.4g} "
+            f"(stated {self.training_flop or 0:.4g})"
+        )
         for i, (stated, (_, got)) in enumerate(zip(self.runs, crossings, strict=True)):
             assert got.training_flop is not None
             if stated.evaluation != got.evaluation:
                 raise ValueError(
                     f"runs.{i}.evaluation: states {stated.evaluation} but {stated.log} first "
-                    f"reaches the threshold at evaluation {got.evaluation}"
+                    f"reaches the threshold at evaluation {got.evaluation}; {total}"
                 )
             if abs(stated.training_flop - got.training_flop) > self.tolerance * got.training_flop:
                 raise ValueError(
                     f"runs.{i}.training_flop: states {stated.training_flop:.4g} but {stated.log} "
-                    f"gives {got.training_flop:.4g}"
+                    f"gives {got.training_flop:.4g}; {total}"
                 )
 
     def run_flop(self, bound: Bound, context: MethodContext) -> float:
