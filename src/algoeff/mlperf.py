@@ -83,13 +83,25 @@ class MlperfLog:
         return None if event is None else event.value
 
 
+_SNIFF_LINES = 1000
+
+
 def is_mlperf_log(path: Path) -> bool:
-    """Whether the first non-empty line of ``path`` carries the ``:::MLLOG`` marker."""
+    """Whether ``path`` looks like an MLPerf log: not a JSON Lines file (an algoeff run log
+    starts with a JSON object), and a ``:::MLLOG`` marker within its first 1,000 lines
+    (launchers often print other lines first)."""
     try:
         with path.open("r", encoding="utf-8", errors="replace") as handle:
-            for line in handle:
-                if line.strip():
-                    return MARKER in line
+            seen_text = False
+            for number, line in enumerate(handle):
+                if number >= _SNIFF_LINES:
+                    return False
+                if MARKER in line:
+                    return True
+                if not seen_text and line.strip():
+                    seen_text = True
+                    if line.lstrip().startswith("{"):
+                        return False
     except OSError:
         return False
     return False
@@ -196,7 +208,7 @@ def match_chip(table: HardwareTable, model_name: str) -> str:
             if needle in text and (best is None or len(needle) > best[0]):
                 best = (len(needle), chip.name)
     if best is None:
-        raise InputError(
+        raise MlperfLogError(
             f"accelerator {model_name!r} matches no chip in the hardware table; pass --chip"
         )
     return best[1]
