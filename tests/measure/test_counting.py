@@ -327,3 +327,23 @@ def test_missing_torch_gives_a_friendly_error(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setitem(sys.modules, "torch", None)
     with pytest.raises(MissingExtraError, match=r"algoeff\[torch\]"):
         algoeff.measure.count_flops  # noqa: B018 (the attribute access is the test)
+
+
+@pytest.mark.filterwarnings("ignore:The PyTorch API of nested tensors:UserWarning")
+def test_padded_batches_on_the_encoder_fast_path_count_real_tokens() -> None:
+    """With a padding mask, nn.TransformerEncoder's fast path runs nested tensors: each
+    sequence is counted at its own length, as the kernel computes it."""
+    from algoeff.measure.formulas import encoder_layer_flop
+
+    dim, heads, ffn, layers = 16, 4, 32, 2
+    torch.manual_seed(0)
+    layer = nn.TransformerEncoderLayer(dim, heads, ffn, dropout=0.0, batch_first=True)
+    model = nn.TransformerEncoder(layer, layers, enable_nested_tensor=True).eval()
+    x = torch.randn(2, 6, dim)
+    padding = torch.zeros(2, 6, dtype=torch.bool)
+    padding[0, -2:] = True  # first sequence: 4 real tokens
+    with torch.no_grad():
+        count = count_flops(model, x, src_key_padding_mask=padding, backward=False)
+    assert "aten._transformer_encoder_layer_fwd" in count.by_operator
+    per_layer = encoder_layer_flop(4, dim, ffn) + encoder_layer_flop(6, dim, ffn)
+    assert count.forward == layers * per_layer
