@@ -347,3 +347,46 @@ def test_padded_batches_on_the_encoder_fast_path_count_real_tokens() -> None:
     assert "aten._transformer_encoder_layer_fwd" in count.by_operator
     per_layer = encoder_layer_flop(4, dim, ffn) + encoder_layer_flop(6, dim, ffn)
     assert count.forward == layers * per_layer
+
+
+def test_gpu_attention_kernel_formulas() -> None:
+    """The fused GPU attention ops (no GPU here: their formulas are called directly) count
+    2 B H Tq Tk (d_qk + d_v) forward and twice that backward, dense or packed sequences."""
+    from algoeff.measure.counting import gap_formulas
+
+    aten = torch.ops.aten
+    formulas = gap_formulas()
+    batch, length, heads, d = 2, 128, 8, 16
+    forward = 2 * 2 * batch * heads * length * length * d
+    with torch.device("meta"):
+        bshd = torch.empty(batch, length, heads, d, requires_grad=True)
+        bhsd = torch.empty(batch, heads, length, d, requires_grad=True)
+    assert formulas[aten._flash_attention_forward](bshd, bshd, bshd, None, None, 0, 0) == forward
+    assert (
+        formulas[aten._efficient_attention_forward](bshd, bshd, bshd, None, None, None, None, None)
+        == forward
+    )
+    flash_backward = formulas[aten._flash_attention_backward]
+    assert flash_backward(bshd, bshd, bshd, bshd, bshd, None, None, None, 0, 0) == 2 * forward
+    efficient_backward = formulas[aten._efficient_attention_backward]
+    assert efficient_backward(bshd, bshd, bshd, bshd, None, bshd, None, None, 0, 0) == 2 * forward
+    for op in (
+        aten._scaled_dot_product_flash_attention_backward,
+        aten._scaled_dot_product_efficient_attention_backward,
+        aten._scaled_dot_product_cudnn_attention_backward,
+    ):
+        assert formulas[op](bhsd, bhsd, bhsd, bhsd) == 2 * forward, op
+    # Packed sequences of lengths 3 and 5: each counted at its own length...
+    packed = torch.empty(8, heads, d)
+    offsets = torch.tensor([0, 3, 8])
+    expected = sum(2 * 2 * heads * n * n * d for n in (3, 5))
+    assert (
+        formulas[aten._flash_attention_forward](packed, packed, packed, offsets, offsets, 5, 5)
+        == expected
+    )
+    # ... and at the maximum length when the offsets cannot be read (meta device).
+    meta_offsets = offsets.to("meta")
+    bound = formulas[aten._flash_attention_forward](
+        packed, packed, packed, meta_offsets, meta_offsets, 5, 5
+    )
+    assert bound == 2 * 2 * 2 * heads * 5 * 5 * d

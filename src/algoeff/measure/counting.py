@@ -17,6 +17,9 @@ runs and works on the meta device. In torch 2.13 on CPU it silently gets these w
 
 Also, torch counts a fused attention backward as five products (it recomputes Q K^T);
 we count the four autograd needs, 2x the forward, like every other layer (model FLOPs).
+And its formulas for the GPU kernels called directly (_flash_attention_* and
+_efficient_attention_*, as nested-tensor code does) read their (batch, length, heads,
+dim) tensors as (batch, heads, length, dim) when sequences are not packed.
 
 ``flop_counter_mode()`` returns a FlopCounterMode carrying the fixes (passed through
 ``custom_mapping``; torch's global registry is left alone) and also recording forward
@@ -34,7 +37,7 @@ from math import prod
 from typing import Any
 
 import torch
-from torch.utils.flop_counter import FlopCounterMode, flop_registry
+from torch.utils.flop_counter import FlopCounterMode
 
 from algoeff.errors import InputError
 from algoeff.measure import formulas as f
@@ -100,28 +103,125 @@ def _sdpa_backward(
     )
 
 
-def _without_recomputation(torch_formula: Formula) -> Formula:
-    """Rescale torch's five-product attention backward to the four autograd needs.
+def _sequence_pairs(
+    query: torch.Tensor,
+    key: torch.Tensor,
+    offsets_q: torch.Tensor | None,
+    offsets_k: torch.Tensor | None,
+    max_q: int,
+    max_k: int,
+) -> list[tuple[int, int]]:
+    """(query length, key length) of each sequence for the flash / memory-efficient kernels.
 
-    Used for the varlen kernels (grad_out, query, key, value, ...) whose nested-sequence
-    bookkeeping torch already does: per head and score, torch counts 3 dim_qk + 2 dim_v
-    multiply-adds and the model needs 2 dim_qk + 2 dim_v.
+    Their tensors are (batch, length, heads, dim), or packed sequences with cumulative
+    offsets. Offsets whose values cannot be read (meta or fake tensors) count every
+    sequence at the maximum length, an upper bound.
     """
+    if offsets_q is None or offsets_k is None:
+        return [(int(query.shape[-3]), int(key.shape[-3]))] * int(query.shape[0])
+    try:
+        lengths_q = [int(n) for n in offsets_q.diff().tolist()]
+        lengths_k = [int(n) for n in offsets_k.diff().tolist()]
+    except (RuntimeError, NotImplementedError):  # no data on meta or fake tensors
+        count = int(offsets_q.shape[0]) - 1
+        return [(int(max_q), int(max_k))] * count
+    return list(zip(lengths_q, lengths_k, strict=True))
 
-    @_raw
-    def formula(
-        grad_out: torch.Tensor,
-        query: torch.Tensor,
-        key: torch.Tensor,
-        value: torch.Tensor,
-        *args: Any,
-        **kwargs: Any,
-    ) -> int:
-        counted = int(torch_formula(grad_out, query, key, value, *args, **kwargs))
-        dim_qk, dim_v = int(query.shape[-1]), int(value.shape[-1])
-        return counted * (2 * dim_qk + 2 * dim_v) // (3 * dim_qk + 2 * dim_v)
 
-    return formula
+def _kernel_attention(
+    query: torch.Tensor,
+    key: torch.Tensor,
+    value: torch.Tensor,
+    pairs: list[tuple[int, int]],
+    grad: bool,
+) -> int:
+    heads, dim_qk, dim_v = int(query.shape[-2]), int(query.shape[-1]), int(value.shape[-1])
+    if not grad:
+        return sum(f.attention_flop(1, heads, lq, lk, dim_qk, dim_v) for lq, lk in pairs)
+    needs = {
+        "query_grad": _needs_grad(query),
+        "key_grad": _needs_grad(key),
+        "value_grad": _needs_grad(value),
+    }
+    return sum(
+        f.attention_backward_flop(1, heads, lq, lk, dim_qk, dim_v, **needs) for lq, lk in pairs
+    )
+
+
+# torch's own formulas for these four read (batch, length, heads, dim) tensors as
+# (batch, heads, length, dim) when the sequences are not packed, and count five
+# products in backward; these replace them.
+@_raw
+def _flash_forward(
+    query: torch.Tensor,
+    key: torch.Tensor,
+    value: torch.Tensor,
+    cum_seq_q: torch.Tensor | None,
+    cum_seq_k: torch.Tensor | None,
+    max_q: int,
+    max_k: int,
+    *args: Any,
+    **kwargs: Any,
+) -> int:
+    pairs = _sequence_pairs(query, key, cum_seq_q, cum_seq_k, max_q, max_k)
+    return _kernel_attention(query, key, value, pairs, grad=False)
+
+
+@_raw
+def _flash_backward(
+    grad_out: torch.Tensor,
+    query: torch.Tensor,
+    key: torch.Tensor,
+    value: torch.Tensor,
+    out: torch.Tensor,
+    logsumexp: torch.Tensor,
+    cum_seq_q: torch.Tensor | None,
+    cum_seq_k: torch.Tensor | None,
+    max_q: int,
+    max_k: int,
+    *args: Any,
+    **kwargs: Any,
+) -> int:
+    pairs = _sequence_pairs(query, key, cum_seq_q, cum_seq_k, max_q, max_k)
+    return _kernel_attention(query, key, value, pairs, grad=True)
+
+
+@_raw
+def _efficient_forward(
+    query: torch.Tensor,
+    key: torch.Tensor,
+    value: torch.Tensor,
+    bias: torch.Tensor | None,
+    cu_seqlens_q: torch.Tensor | None,
+    cu_seqlens_k: torch.Tensor | None,
+    max_seqlen_q: int | None,
+    max_seqlen_k: int | None,
+    *args: Any,
+    **kwargs: Any,
+) -> int:
+    pairs = _sequence_pairs(
+        query, key, cu_seqlens_q, cu_seqlens_k, max_seqlen_q or 0, max_seqlen_k or 0
+    )
+    return _kernel_attention(query, key, value, pairs, grad=False)
+
+
+@_raw
+def _efficient_backward(
+    grad_out: torch.Tensor,
+    query: torch.Tensor,
+    key: torch.Tensor,
+    value: torch.Tensor,
+    bias: torch.Tensor | None,
+    out: torch.Tensor,
+    cu_seqlens_q: torch.Tensor | None,
+    cu_seqlens_k: torch.Tensor | None,
+    max_seqlen_q: int,
+    max_seqlen_k: int,
+    *args: Any,
+    **kwargs: Any,
+) -> int:
+    pairs = _sequence_pairs(query, key, cu_seqlens_q, cu_seqlens_k, max_seqlen_q, max_seqlen_k)
+    return _kernel_attention(query, key, value, pairs, grad=True)
 
 
 # --- 2. convolution backward ----------------------------------------------------------
@@ -284,12 +384,10 @@ def gap_formulas() -> dict[Any, Formula]:
         aten._scaled_dot_product_flash_attention_backward: _sdpa_backward,
         aten._scaled_dot_product_efficient_attention_backward: _sdpa_backward,
         aten._scaled_dot_product_cudnn_attention_backward: _sdpa_backward,
-        aten._flash_attention_backward: _without_recomputation(
-            flop_registry[aten._flash_attention_backward]
-        ),
-        aten._efficient_attention_backward: _without_recomputation(
-            flop_registry[aten._efficient_attention_backward]
-        ),
+        aten._flash_attention_forward: _flash_forward,
+        aten._flash_attention_backward: _flash_backward,
+        aten._efficient_attention_forward: _efficient_forward,
+        aten._efficient_attention_backward: _efficient_backward,
         aten.convolution_backward: _conv_backward,
         aten._native_multi_head_attention: _native_multi_head_attention,
         aten._transformer_encoder_layer_fwd: _transformer_encoder_layer,
