@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
@@ -15,7 +16,7 @@ pytest.importorskip("torch")
 from click.testing import CliRunner
 
 from algoeff.cli import main
-from algoeff.errors import InputError
+from algoeff.errors import InputError, MissingExtraError
 from algoeff.measure.cli_flops import flops
 
 USER_CODE = """
@@ -165,3 +166,20 @@ def test_help_ends_with_an_example() -> None:
     out = CliRunner().invoke(flops, ["--help"]).output
     example = out.split("Example:")[1].split("Options:")[0].strip()
     assert example.startswith("algoeff flops ") and "--input-shape" in example
+
+
+def test_missing_torch_names_the_extra(user_module: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without torch, the command says which extra to install."""
+    monkeypatch.setitem(sys.modules, "torch", None)
+    result = CliRunner().invoke(flops, [f"{user_module}:cnn", "--input-shape", "1,3,4,4"])
+    assert isinstance(result.exception, MissingExtraError)
+    assert "pip install 'algoeff[torch]'" in str(result.exception)
+
+
+def test_importing_the_command_and_package_does_not_import_torch() -> None:
+    """`algoeff --help` imports this command's module; neither it nor algoeff.measure pulls in torch."""
+    code = (
+        "import sys, algoeff.measure, algoeff.measure.cli_flops, algoeff.measure.formulas, "
+        "algoeff.measure.count_result; sys.exit('torch' in sys.modules)"
+    )
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
