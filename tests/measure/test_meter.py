@@ -345,3 +345,37 @@ def test_varying_later_calls_are_recounted() -> None:
     step(4)
     step(4)
     assert meter.counter_runs == 2
+
+
+def test_deepcopy_of_a_metered_model_runs_on_its_own_weights() -> None:
+    """An EMA-style copy.deepcopy of the model computes with the copy's weights."""
+    import copy
+
+    model = mlp()
+    meter = ComputeMeter(model, log_path=None)
+    twin = copy.deepcopy(model)
+    with torch.no_grad():
+        for p in twin.parameters():
+            p.zero_()
+        x = torch.randn(2, IN)
+        assert torch.equal(twin(x), torch.zeros(2, OUT))
+        assert not torch.equal(model(x), torch.zeros(2, OUT))
+    meter.close()
+    assert "forward" not in model.__dict__
+
+
+def test_close_restores_a_forward_patched_before() -> None:
+    model = mlp()
+    calls = []
+
+    def patched(x: torch.Tensor) -> torch.Tensor:
+        calls.append(1)
+        return nn.Sequential.forward(model, x)
+
+    model.forward = patched  # type: ignore[method-assign]
+    meter = ComputeMeter(model, log_path=None)
+    train(meter, model, [8])
+    meter.close()
+    assert model.forward is patched
+    assert len(calls) == 1
+    assert meter.result.training_flop == analytic_step_flop(8)
