@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 import json
@@ -11,8 +12,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+import yaml
 from click.testing import CliRunner
 from site_fixtures import (
+    BENCHMARK,
     BENCHMARK_ID,
     HOSTILE_NAME,
     HOSTILE_NOTE,
@@ -367,3 +370,28 @@ def test_missing_browser_skips_except_in_ci(
     expected = pytest.skip.Exception if outcome == "skip" else pytest.fail.Exception
     with pytest.raises(expected):
         browser_unavailable("no browser")
+
+
+def test_benchmark_without_entries_or_baseline(tmp_path: Path) -> None:
+    """A benchmark with no entries, and one whose baseline is absent, still get pages with dashes."""
+    root = write_dataset(tmp_path / "data-set")
+    defs = [
+        BENCHMARK,
+        {**BENCHMARK, "id": "empty-level", "name": "Empty level"},
+        {**BENCHMARK, "id": "orphan-level", "name": "Orphan level", "baseline": "absent"},
+    ]
+    (root / "data" / "benchmarks.yaml").write_text(
+        yaml.safe_dump({"benchmarks": [copy.deepcopy(d) for d in defs]}, sort_keys=False)
+    )
+    orphan = root / "analysis" / "orphan-level"
+    orphan.mkdir()
+    quarter = (root / "analysis" / BENCHMARK_ID / "quarter.yaml").read_text()
+    (orphan / "quarter.yaml").write_text(quarter.replace(BENCHMARK_ID, "orphan-level"))
+    out = build_site(root, tmp_path / "site").out
+    home = (out / "index.html").read_text()
+    empty_row = home.split('href="benchmarks/empty-level/index.html"')[1].split("</tr>")[0]
+    assert empty_row.count("—") == 5
+    orphan_row = home.split('href="benchmarks/orphan-level/index.html"')[1].split("</tr>")[0]
+    assert "Quarter net" in orphan_row and "×" not in orphan_row
+    for bench in ("empty-level", "orphan-level"):
+        assert (out / "benchmarks" / bench / "index.html").is_file()

@@ -81,13 +81,16 @@ def factor_range(low: float, high: float) -> str:
 
 
 def _months(value: float) -> str:
-    return "no fall" if math.isinf(value) else format_sig(value, 2)
+    # An infinite halving time is a slope that does not fall (algoeff.trend).
+    return "∞" if math.isinf(value) else format_sig(value, 2)
 
 
 def months(trend: Trend | None) -> str:
-    """The halving time with its 95 % interval, e.g. '16 months (11–27)'; '—' with no fit."""
+    """The halving time with its 95 % interval, e.g. '16 months (13–20)'; '—' with no fit."""
     if trend is None or trend.halving_months is None:
         return DASH
+    if math.isinf(trend.halving_months):
+        return "none: compute did not fall"
     text = f"{_months(trend.halving_months)} months"
     if trend.halving_months_low is not None and trend.halving_months_high is not None:
         text += f" ({_months(trend.halving_months_low)}–{_months(trend.halving_months_high)})"
