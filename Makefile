@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 ALGOEFF := $(VENV)/bin/algoeff
 SITE_DIR ?= _site
 
-.PHONY: run test lint typecheck bench clean
+.PHONY: run test lint typecheck bench bench-counting bench-llama bench-meter bench-scale clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,22 @@ test: $(VENV)/.installed-test
 	$(PY) -m ruff check src tests benchmarks examples
 	$(PY) -m mypy
 	$(PY) -m pytest
+
+# Benchmarks (not tests): each writes its table to stdout; results are kept in docs/benchmarks.md.
+bench: bench-counting bench-llama bench-meter bench-scale
+
+bench-counting: $(VENV)/.installed-test
+	$(PY) -m pip install -q fvcore ptflops --no-deps
+	$(PY) benchmarks/counting_accuracy.py
+
+bench-llama: $(VENV)/.installed-test
+	$(PY) benchmarks/count_llama.py
+
+bench-meter: $(VENV)/.installed-test
+	$(PY) benchmarks/meter_overhead.py
+
+bench-scale: $(VENV)/.installed-run
+	$(PY) benchmarks/scale.py
 
 clean:
 	rm -rf $(VENV) $(SITE_DIR) .pytest_cache .mypy_cache .ruff_cache
