@@ -15,9 +15,8 @@ step through a Python dispatch mode would slow training several-fold, so each
 distinct step *signature* (the shapes, dtypes and devices of the model's inputs,
 ``model.training`` and grad mode) is counted once, when first seen, and its count
 reused for every later step with that signature. The model's inputs are seen by
-a thin wrapper the meter puts on ``model.forward`` until ``close()`` (cheaper than
-module hooks; see ``_wrap``). Pickle the state_dict, not the whole module, while
-it is metered.
+a forward pre-hook on the model, removed by ``close()``; pickle the state_dict,
+not the whole module, while it is metered (the hooks are closures).
 
 Phases. Every counted operation is filed by when it ran: outside autograd's
 backward (forward), inside it with grad mode off (backward), or inside it with
@@ -41,9 +40,7 @@ that every rank must call. Only rank 0 writes the run log.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import time
-import types
 import warnings
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
@@ -56,6 +53,7 @@ from typing import Any
 import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
+from torch.utils.hooks import RemovableHandle
 
 from algoeff.runlog import (
     SCHEMA_ID,
@@ -305,8 +303,7 @@ class ComputeMeter:
         write = log_path is not None and self.rank == 0
         self._writer = RunLogWriter(Path(log_path)) if write and log_path else None
         self._write(self._header(seed, counter_name))
-        self._patched_forward = model.__dict__.get("forward")
-        self._wrapper = self._wrap(model)
+        self._hooks = self._install_hooks(model)
 
     # --- public API --------------------------------------------------------------
 
@@ -394,11 +391,8 @@ class ComputeMeter:
         )
         if self._writer is not None:
             self._writer.close()
-        if self.model.__dict__.get("forward") is self._wrapper:
-            del self.model.forward  # back to the class's forward (or the one it had before)
-            if self._patched_forward is not None:
-                self.model.forward = self._patched_forward
-        # Otherwise someone wrapped forward after us; the wrapper now passes calls straight on.
+        for hook in self._hooks:
+            hook.remove()
         self._closed = True
         return result
 
@@ -419,39 +413,28 @@ class ComputeMeter:
 
     # --- seeing the model's calls -----------------------------------------------------
 
-    def _wrap(self, model: nn.Module) -> Callable[..., Any]:
-        """Put a thin wrapper around ``model.forward`` (an instance attribute).
+    def _install_hooks(self, model: nn.Module) -> list[RemovableHandle]:
+        """A forward pre-hook sees each call's inputs; a forward hook closes an evaluation count.
 
-        Module hooks would do, but any hook sends nn.Module.__call__ down its slow path,
-        which cost 15-40 us per call in torch 2.13 (benchmarks/meter_overhead.py); the
-        wrapper costs about a microsecond. Removed again by close().
+        The hooks are plain closures, not bound methods of the meter, so that
+        copy.deepcopy(model) (an EMA copy, say) copies the model without trying to copy
+        the meter and its open log; the copy's calls are then metered too.
         """
         meter = self
-        patched = model.__dict__.get("forward")  # someone else's instance-level forward
-        cls_forward = type(model).forward
 
-        def run(module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-            if patched is not None:
-                return patched(*args, **kwargs)
-            return cls_forward(module, *args, **kwargs)
+        def before(module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+            if not meter._closed and not meter._depth:
+                meter._before_call(module, args, kwargs)
 
-        # Bound to the module (not closing over it), so that copy.deepcopy(model), e.g. for
-        # an EMA copy, gives a copy whose forward runs on the copy's own weights.
-        @functools.wraps(cls_forward)
-        def forward(module: nn.Module, *args: Any, **kwargs: Any) -> Any:
-            if meter._closed or meter._depth or not meter._before_call(module, args, kwargs):
-                return run(module, args, kwargs)
-            try:
-                out = run(module, args, kwargs)
-            except BaseException:
-                meter._after_eval_call(failed=True)
-                raise
-            meter._after_eval_call(failed=False)
-            return out
+        def after(module: nn.Module, args: tuple[Any, ...], output: Any) -> None:
+            # always_call: also runs when forward raised, with output None; then the
+            # count is discarded (a forward that really returns None is just counted again).
+            meter._after_eval_call(failed=output is None)
 
-        bound = types.MethodType(forward, model)
-        model.forward = bound  # an instance attribute, undone by close()
-        return bound
+        return [
+            model.register_forward_pre_hook(before, with_kwargs=True),
+            model.register_forward_hook(after, always_call=True),
+        ]
 
     @staticmethod
     def _key(module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Hashable:
@@ -464,7 +447,11 @@ class ComputeMeter:
     def _before_call(
         self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> bool:
-        """Note a call of the model; True when it opened an evaluation count to close after."""
+        """Note a call of the model; True when it opened an evaluation count to close after.
+
+        Counting starts here, inside the model's call: FlopCounterMode is entered from the
+        pre-hook and left when the step (or, for evaluation, this call) ends.
+        """
         if self._in_step:
             key = self._key(module, args, kwargs)
             self._step_calls.append(key)

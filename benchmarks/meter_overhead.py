@@ -1,0 +1,221 @@
+"""How much wall time ComputeMeter adds to a real training loop.
+
+The same loop (a small CNN on digits-sized 8x8 inputs, Adam, batch 64, plus a test
+evaluation per pass) runs with and without the meter, interleaved in one process
+(A B B A ...) so that drift in machine load hits both arms alike. Reported:
+
+    steady-state ratio   median over repetitions of (time with meter) / (time without),
+                         the meter's signatures already counted: its per-step cost
+    counting cost        extra time of the step that first meets a signature (the
+                         FlopCounterMode pass), and after how many steps it falls under 1 %
+
+    python benchmarks/meter_overhead.py                 # about a minute
+    python benchmarks/meter_overhead.py --reps 31 --threads 2
+
+Target: steady-state ratio <= 1.01. Results go in docs/benchmarks/meter.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F  # noqa: N812 (the usual torch alias)
+from torch import nn
+
+from algoeff.measure.meter import ComputeMeter
+
+TRAIN, TEST, BATCH = 1437, 360, 64  # the digits split of examples/digits_efficiency.py
+
+
+class Net(nn.Module):
+    """Three 3x3 convolutions on 8x8 inputs and a classifier: a few ms per step on a CPU."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.c1 = nn.Conv2d(1, 32, 3, padding=1)
+        self.c2 = nn.Conv2d(32, 64, 3, padding=1)
+        self.c3 = nn.Conv2d(64, 64, 3, padding=1)
+        self.fc = nn.Linear(64 * 2 * 2, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = F.relu(self.c1(x))
+        x = F.max_pool2d(F.relu(self.c2(x)), 2)
+        x = F.max_pool2d(F.relu(self.c3(x)), 2)
+        return self.fc(x.flatten(1))
+
+
+def one_pass(model: nn.Module, opt: torch.optim.Optimizer, data: tuple[torch.Tensor, ...],
+             meter: ComputeMeter | None) -> float:
+    """One epoch of training and one evaluation; wall seconds."""
+    x, y, xt, yt = data
+    began = time.perf_counter()
+    model.train()
+    for start in range(0, TRAIN, BATCH):
+        xb, yb = x[start:start + BATCH], y[start:start + BATCH]
+        if meter is None:
+            F.cross_entropy(model(xb), yb).backward()
+            opt.step()
+            opt.zero_grad()
+        else:
+            with meter.step(examples=len(xb)):
+                F.cross_entropy(model(xb), yb).backward()
+                opt.step()
+                opt.zero_grad()
+    model.eval()
+    with torch.no_grad():
+        accuracy = (model(xt).argmax(1) == yt).float().mean().item()
+    if meter is not None:
+        meter.evaluate(accuracy=accuracy)
+    return time.perf_counter() - began
+
+
+def make(seed: int) -> tuple[nn.Module, torch.optim.Optimizer]:
+    torch.manual_seed(seed)
+    model = Net()
+    return model, torch.optim.Adam(model.parameters(), lr=1e-3)
+
+
+def counting_cost(data: tuple[torch.Tensor, ...], log: Path, reps: int) -> tuple[float, float]:
+    """Median extra seconds of a step that meets a new signature, and of a plain step."""
+    x, y = data[0][:BATCH], data[1][:BATCH]
+    extra, plain = [], []
+    for _ in range(reps):
+        model, opt = make(0)
+        meter = ComputeMeter(model, log_path=log)
+        times = []
+        for _step in range(3):
+            began = time.perf_counter()
+            with meter.step(examples=BATCH):
+                F.cross_entropy(model(x), y).backward()
+                opt.step()
+                opt.zero_grad()
+            times.append(time.perf_counter() - began)
+        meter.close()
+        extra.append(times[0] - times[2])
+        plain.append(times[2])
+    return statistics.median(extra), statistics.median(plain)
+
+
+def per_step_cost(log: Path, reps: int, steps: int = 2000) -> float:
+    """Median extra seconds per step on a model so small that the meter's own work shows."""
+    torch.manual_seed(0)
+    plain, metered = nn.Linear(8, 8), nn.Linear(8, 8)
+    meter = ComputeMeter(metered, log_path=log)
+    x = torch.randn(4, 8)
+
+    def loop(model: nn.Module, use: ComputeMeter | None) -> float:
+        began = time.perf_counter()
+        for _ in range(steps):
+            if use is None:
+                model(x).sum().backward()
+            else:
+                with use.step(examples=4):
+                    model(x).sum().backward()
+        return time.perf_counter() - began
+
+    loop(metered, meter)
+    diffs = []
+    for rep in range(reps):
+        if rep % 2:
+            a, b = loop(plain, None), loop(metered, meter)
+        else:
+            b, a = loop(metered, meter), loop(plain, None)
+        diffs.append((b - a) / steps)
+    meter.close()
+    return statistics.median(diffs)
+
+
+def call_costs() -> dict[str, float]:
+    """Seconds per call of a small Linear: plain, metered, and with two no-op hooks (the
+    part of the metered cost that is torch's hook machinery rather than the meter's work)."""
+    import timeit
+
+    x = torch.randn(4, 8)
+    plain, metered, hooked = nn.Linear(8, 8), nn.Linear(8, 8), nn.Linear(8, 8)
+    meter = ComputeMeter(metered, log_path=None)
+    hooked.register_forward_pre_hook(lambda m, a, k: None, with_kwargs=True)
+    hooked.register_forward_hook(lambda m, a, o: None, always_call=True)
+    out = {}
+    with torch.no_grad():
+        metered(x)  # count the evaluation signature once
+        for _ in range(3):  # interleaved; the minimum over repeats is the least disturbed
+            for name, model in (("plain", plain), ("metered", metered), ("hooks", hooked)):
+                t = min(timeit.repeat(lambda m=model: m(x), number=2000, repeat=5)) / 2000
+                out[name] = min(out.get(name, t), t)
+    meter.close()
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--reps", type=int, default=21, help="interleaved repetitions")
+    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    g = torch.Generator().manual_seed(0)
+    data = (torch.rand(TRAIN, 1, 8, 8, generator=g), torch.randint(0, 10, (TRAIN,), generator=g),
+            torch.rand(TEST, 1, 8, 8, generator=g), torch.randint(0, 10, (TEST,), generator=g))
+
+    with tempfile.TemporaryDirectory() as tmp:
+        log = Path(tmp) / "run.jsonl"
+        plain_model, plain_opt = make(0)
+        metered_model, metered_opt = make(0)
+        meter = ComputeMeter(metered_model, log_path=log)
+        for _ in range(2):  # warm-up: allocator, first counts of every signature
+            one_pass(plain_model, plain_opt, data, None)
+            one_pass(metered_model, metered_opt, data, meter)
+        ratios, without, with_meter = [], [], []
+        for rep in range(args.reps):
+            if rep % 2 == 0:
+                a = one_pass(plain_model, plain_opt, data, None)
+                b = one_pass(metered_model, metered_opt, data, meter)
+            else:
+                b = one_pass(metered_model, metered_opt, data, meter)
+                a = one_pass(plain_model, plain_opt, data, None)
+            without.append(a)
+            with_meter.append(b)
+            ratios.append(b / a)
+        result = meter.close()
+        extra, step = counting_cost(data, log, 7)
+        overhead = per_step_cost(log, 9)
+    calls = call_costs()
+
+    steps_per_pass = -(-TRAIN // BATCH)
+    ratio = statistics.median(ratios)
+    q1, _, q3 = statistics.quantiles(ratios, n=4)
+    print(f"date        {dt.date.today().isoformat()}")
+    print(f"machine     {platform.processor() or platform.machine()}, {platform.system()} "
+          f"{platform.release()}, {torch.get_num_threads()} torch thread(s)")
+    print(f"python      {platform.python_version()}, torch {torch.__version__}")
+    print(f"command     python benchmarks/meter_overhead.py {' '.join(sys.argv[1:])}".rstrip())
+    print(f"loop        {steps_per_pass} steps (batch {BATCH}) + 1 evaluation per pass, "
+          f"{args.reps} interleaved repetitions")
+    print(f"without     median {statistics.median(without) * 1e3:.1f} ms per pass "
+          f"({statistics.median(without) / steps_per_pass * 1e3:.2f} ms per step)")
+    print(f"with meter  median {statistics.median(with_meter) * 1e3:.1f} ms per pass")
+    print(f"ratio       median {ratio:.4f} (quartiles {q1:.4f}-{q3:.4f}); target <= 1.01: "
+          f"{'met' if ratio <= 1.01 else 'NOT met'}")
+    share = overhead / (statistics.median(without) / steps_per_pass)
+    print(f"per step    the meter's own work: {overhead * 1e6:.1f} us per step (tiny model, "
+          f"median of 9 x 2000 steps): {share:.2%} of this loop's step")
+    print(f"one call    of a Linear(8, 8) under no_grad: plain {calls['plain'] * 1e6:.1f} us, "
+          f"metered {calls['metered'] * 1e6:.1f} us, with two no-op module hooks "
+          f"{calls['hooks'] * 1e6:.1f} us")
+    print(f"counted     {result.training_flop:.3e} training FLOP, "
+          f"{result.eval_flop:.3e} evaluation FLOP")
+    print(f"first step  of a new signature costs {extra * 1e3:.1f} ms extra "
+          f"({extra / step:.1f} plain steps); under 1 % after {extra / (0.01 * step):.0f} steps "
+          "of that signature")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
