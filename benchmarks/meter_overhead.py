@@ -1,15 +1,16 @@
 """How much wall time ComputeMeter adds to a real training loop.
 
 The same loop (a small CNN on digits-sized 8x8 inputs, Adam, batch 64, plus a test
-evaluation per pass) runs with and without the meter, interleaved in one process
-(A B B A ...) so that drift in machine load hits both arms alike. Reported:
+evaluation per pass) runs with and without the meter on two identical models,
+interleaved step by step in one process (A B, B A, ...) so that changes in machine
+load hit both arms alike. Reported:
 
     steady-state ratio   median over repetitions of (time with meter) / (time without),
                          the meter's signatures already counted: its per-step cost
     counting cost        extra time of the step that first meets a signature (the
                          FlopCounterMode pass), and after how many steps it falls under 1 %
 
-    python benchmarks/meter_overhead.py                 # about a minute
+    python benchmarks/meter_overhead.py                 # about a minute and a half
     python benchmarks/meter_overhead.py --reps 31 --threads 2
 
 Target: steady-state ratio <= 1.01. Results go in docs/benchmarks/meter.md.
@@ -52,29 +53,53 @@ class Net(nn.Module):
         return self.fc(x.flatten(1))
 
 
-def one_pass(model: nn.Module, opt: torch.optim.Optimizer, data: tuple[torch.Tensor, ...],
-             meter: ComputeMeter | None) -> float:
-    """One epoch of training and one evaluation; wall seconds."""
-    x, y, xt, yt = data
+Arm = tuple[nn.Module, torch.optim.Optimizer, ComputeMeter | None]
+
+
+def train_step(arm: Arm, xb: torch.Tensor, yb: torch.Tensor) -> float:
+    model, opt, meter = arm
     began = time.perf_counter()
-    model.train()
-    for start in range(0, TRAIN, BATCH):
-        xb, yb = x[start:start + BATCH], y[start:start + BATCH]
-        if meter is None:
+    if meter is None:
+        F.cross_entropy(model(xb), yb).backward()
+        opt.step()
+        opt.zero_grad()
+    else:
+        with meter.step(examples=len(xb)):
             F.cross_entropy(model(xb), yb).backward()
             opt.step()
             opt.zero_grad()
-        else:
-            with meter.step(examples=len(xb)):
-                F.cross_entropy(model(xb), yb).backward()
-                opt.step()
-                opt.zero_grad()
+    return time.perf_counter() - began
+
+
+def evaluation(arm: Arm, xt: torch.Tensor, yt: torch.Tensor) -> float:
+    model, _, meter = arm
+    began = time.perf_counter()
     model.eval()
     with torch.no_grad():
         accuracy = (model(xt).argmax(1) == yt).float().mean().item()
+    model.train()
     if meter is not None:
         meter.evaluate(accuracy=accuracy)
     return time.perf_counter() - began
+
+
+def paired_pass(plain: Arm, metered: Arm, data: tuple[torch.Tensor, ...], rep: int
+                ) -> tuple[float, float]:
+    """One epoch and one evaluation on each arm, interleaved step by step (A B, then B A),
+    so that a burst of load on a shared machine falls on both arms alike. Seconds each."""
+    x, y, xt, yt = data
+    a = b = 0.0
+    for i, start in enumerate(range(0, TRAIN, BATCH)):
+        xb, yb = x[start:start + BATCH], y[start:start + BATCH]
+        if (i + rep) % 2 == 0:
+            a += train_step(plain, xb, yb)
+            b += train_step(metered, xb, yb)
+        else:
+            b += train_step(metered, xb, yb)
+            a += train_step(plain, xb, yb)
+    a += evaluation(plain, xt, yt)
+    b += evaluation(metered, xt, yt)
+    return a, b
 
 
 def make(seed: int) -> tuple[nn.Module, torch.optim.Optimizer]:
@@ -169,21 +194,22 @@ def main(argv: list[str] | None = None) -> int:
         plain_model, plain_opt = make(0)
         metered_model, metered_opt = make(0)
         meter = ComputeMeter(metered_model, log_path=log)
-        for _ in range(2):  # warm-up: allocator, first counts of every signature
-            one_pass(plain_model, plain_opt, data, None)
-            one_pass(metered_model, metered_opt, data, meter)
+        plain: Arm = (plain_model, plain_opt, None)
+        metered: Arm = (metered_model, metered_opt, meter)
+        for rep in range(2):  # warm-up: allocator, first counts of every signature
+            paired_pass(plain, metered, data, rep)
         ratios, without, with_meter = [], [], []
         for rep in range(args.reps):
-            if rep % 2 == 0:
-                a = one_pass(plain_model, plain_opt, data, None)
-                b = one_pass(metered_model, metered_opt, data, meter)
-            else:
-                b = one_pass(metered_model, metered_opt, data, meter)
-                a = one_pass(plain_model, plain_opt, data, None)
+            a, b = paired_pass(plain, metered, data, rep)
             without.append(a)
             with_meter.append(b)
             ratios.append(b / a)
         result = meter.close()
+        # Control: the same two models after close() removed the meter's hooks, for the
+        # noise floor and any difference between the two instances themselves.
+        unmetered: Arm = (metered_model, metered_opt, None)
+        control = [b / a for a, b in
+                   (paired_pass(plain, unmetered, data, r) for r in range(args.reps))]
         extra, step = counting_cost(data, log, 7)
         overhead = per_step_cost(log, 9)
     calls = call_costs()
@@ -204,6 +230,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"ratio       median {ratio:.4f} (quartiles {q1:.4f}-{q3:.4f}); target <= 1.01: "
           f"{'met' if ratio <= 1.01 else 'NOT met'}")
     share = overhead / (statistics.median(without) / steps_per_pass)
+    c1, c_median, c3 = statistics.quantiles(control, n=4)
+    print(f"control     the same two models, meter closed: median {c_median:.4f} "
+          f"(quartiles {c1:.4f}-{c3:.4f})")
     print(f"per step    the meter's own work: {overhead * 1e6:.1f} us per step (tiny model, "
           f"median of 9 x 2000 steps): {share:.2%} of this loop's step")
     print(f"one call    of a Linear(8, 8) under no_grad: plain {calls['plain'] * 1e6:.1f} us, "

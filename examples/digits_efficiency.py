@@ -111,7 +111,8 @@ def train(arch: str, seed: int, log_path: Path, threshold: float, max_epochs: in
                 if step % eval_every == 0:
                     model.eval()
                     with torch.no_grad():
-                        accuracy = (model(x_test).argmax(1) == y_test).float().mean().item()
+                        correct = int((model(x_test).argmax(1) == y_test).sum())
+                    accuracy = correct / len(y_test)
                     if meter.evaluate(accuracy=accuracy):
                         return  # reached: compute-to-target is fixed, the rest would not count
 

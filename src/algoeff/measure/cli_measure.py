@@ -309,7 +309,7 @@ def _print(
             click.echo(
                 f"  {shown}: evaluation {c.evaluation} ({metric} {c.metric_value:g}): "
                 f"{format_flop(c.training_flop or 0)} FLOP, {_num(c.examples)} examples, "
-                f"{_num(c.steps)} steps, {_num(c.flop_per_example)} FLOP/example{note}"
+                f"{_num(c.steps)} steps, {c.flop_per_example or 0:.3g} FLOP/example{note}"
             )
         else:
             best = "no evaluation" if c.best_metric is None else f"best {c.best_metric:g}"
