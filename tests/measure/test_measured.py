@@ -275,3 +275,23 @@ def test_check_fails_when_stated_total_is_edited(write_dataset: WriteDataset) ->
     problems = [str(p) for p in check_dataset(root, outputs=False) if "measured-net" in p.path]
     assert len(problems) == 1
     assert "runs.0.training_flop: states 2.25e+04 but logs/seed0.jsonl gives 1.5e+04" in problems[0]
+
+
+def test_every_measured_and_runlog_field_is_documented() -> None:
+    """docs/measuring-training.md names each field of the method and of every log record."""
+    from pydantic import BaseModel
+
+    from algoeff.methods.measured import MeasuredRun
+    from algoeff.runlog import Evaluation, Final, Header, ModelSummary, Signature, Steps
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "measuring-training.md").read_text()
+    models: list[type[BaseModel]] = [Measured, MeasuredRun, Header, ModelSummary, Signature,
+                                     Steps, Evaluation, Final]
+    shared = {"tolerance", "fraction", "ensemble", "method", "record"}  # the base's, or the tag
+    missing = [
+        f"{m.__name__}.{info.alias or name}"
+        for m in models
+        for name, info in m.model_fields.items()
+        if name not in shared and f"`{info.alias or name}`" not in doc
+    ]
+    assert missing == []
