@@ -34,6 +34,17 @@ from torch import nn
 from algoeff.measure.meter import ComputeMeter
 
 TRAIN, TEST, BATCH = 1437, 360, 64  # the digits split of examples/digits_efficiency.py
+DEVICE = torch.device("cpu")  # set by --device
+
+
+def sync() -> None:
+    """Wait for queued GPU work, so that a step's time is its whole time (no-op on CPU).
+
+    Synchronizing after every step takes away the overlap of host-side work (the
+    meter's included) with GPU kernels, so on a GPU the ratio is an upper bound.
+    """
+    if DEVICE.type == "cuda":
+        torch.cuda.synchronize()
 
 
 class Net(nn.Module):
@@ -58,6 +69,7 @@ Arm = tuple[nn.Module, torch.optim.Optimizer, ComputeMeter | None]
 
 def train_step(arm: Arm, xb: torch.Tensor, yb: torch.Tensor) -> float:
     model, opt, meter = arm
+    sync()
     began = time.perf_counter()
     if meter is None:
         F.cross_entropy(model(xb), yb).backward()
@@ -68,6 +80,7 @@ def train_step(arm: Arm, xb: torch.Tensor, yb: torch.Tensor) -> float:
             F.cross_entropy(model(xb), yb).backward()
             opt.step()
             opt.zero_grad()
+    sync()
     return time.perf_counter() - began
 
 
@@ -104,7 +117,7 @@ def paired_pass(plain: Arm, metered: Arm, data: tuple[torch.Tensor, ...], rep: i
 
 def make(seed: int) -> tuple[nn.Module, torch.optim.Optimizer]:
     torch.manual_seed(seed)
-    model = Net()
+    model = Net().to(DEVICE)
     return model, torch.optim.Adam(model.parameters(), lr=1e-3)
 
 
@@ -117,11 +130,13 @@ def counting_cost(data: tuple[torch.Tensor, ...], log: Path, reps: int) -> tuple
         meter = ComputeMeter(model, log_path=log)
         times = []
         for _step in range(3):
+            sync()
             began = time.perf_counter()
             with meter.step(examples=BATCH):
                 F.cross_entropy(model(x), y).backward()
                 opt.step()
                 opt.zero_grad()
+            sync()
             times.append(time.perf_counter() - began)
         meter.close()
         extra.append(times[0] - times[2])
@@ -130,7 +145,8 @@ def counting_cost(data: tuple[torch.Tensor, ...], log: Path, reps: int) -> tuple
 
 
 def per_step_cost(log: Path, reps: int, steps: int = 2000) -> float:
-    """Median extra seconds per step on a model so small that the meter's own work shows."""
+    """Median extra seconds per step on a model so small that the meter's own work shows
+    (on the CPU whatever --device says: it is host-side work)."""
     torch.manual_seed(0)
     plain, metered = nn.Linear(8, 8), nn.Linear(8, 8)
     meter = ComputeMeter(metered, log_path=log)
@@ -183,11 +199,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--reps", type=int, default=21, help="interleaved repetitions")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    parser.add_argument("--device", default="cpu", help="cpu or cuda (the training loop only)")
     args = parser.parse_args(argv)
+    global DEVICE
+    DEVICE = torch.device(args.device)
     torch.set_num_threads(args.threads)
     g = torch.Generator().manual_seed(0)
-    data = (torch.rand(TRAIN, 1, 8, 8, generator=g), torch.randint(0, 10, (TRAIN,), generator=g),
-            torch.rand(TEST, 1, 8, 8, generator=g), torch.randint(0, 10, (TEST,), generator=g))
+    data = tuple(t.to(DEVICE) for t in (
+        torch.rand(TRAIN, 1, 8, 8, generator=g), torch.randint(0, 10, (TRAIN,), generator=g),
+        torch.rand(TEST, 1, 8, 8, generator=g), torch.randint(0, 10, (TEST,), generator=g)))
 
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "run.jsonl"
@@ -219,11 +239,12 @@ def main(argv: list[str] | None = None) -> int:
     q1, _, q3 = statistics.quantiles(ratios, n=4)
     print(f"date        {dt.date.today().isoformat()}")
     print(f"machine     {platform.processor() or platform.machine()}, {platform.system()} "
-          f"{platform.release()}, {torch.get_num_threads()} torch thread(s)")
+          f"{platform.release()}, {torch.get_num_threads()} torch thread(s)"
+          + (f"; {torch.cuda.get_device_name()}" if DEVICE.type == "cuda" else ""))
     print(f"python      {platform.python_version()}, torch {torch.__version__}")
     print(f"command     python benchmarks/meter_overhead.py {' '.join(sys.argv[1:])}".rstrip())
-    print(f"loop        {steps_per_pass} steps (batch {BATCH}) + 1 evaluation per pass, "
-          f"{args.reps} interleaved repetitions")
+    print(f"loop        on {DEVICE}: {steps_per_pass} steps (batch {BATCH}) + 1 evaluation "
+          f"per pass, {args.reps} interleaved repetitions")
     print(f"without     median {statistics.median(without) * 1e3:.1f} ms per pass "
           f"({statistics.median(without) / steps_per_pass * 1e3:.2f} ms per step)")
     print(f"with meter  median {statistics.median(with_meter) * 1e3:.1f} ms per pass")
