@@ -9,6 +9,7 @@ generated files with what `render` writes, so it must come after it.
 
     .venv/bin/python benchmarks/scale.py                 # 1,000 and 10,000 entries
     .venv/bin/python benchmarks/scale.py --sizes 2000 --repeat 3
+    .venv/bin/python benchmarks/scale.py --sizes 10000 --phases    # where site build spends it
     .venv/bin/python benchmarks/scale.py --sizes 10000 --profile   # cProfile of site build
 
 Results and the machine they came from: docs/benchmarks/scale.md.
@@ -153,6 +154,28 @@ def run(command: str, root: Path, site: Path) -> tuple[float, int, str]:
     return seconds, done.returncode, lines[-1] if lines else ""
 
 
+def site_phases(root: Path, site: Path) -> dict[str, float]:
+    """Seconds of each phase of an in-process site build (the calls build_site makes)."""
+    from algoeff.dataset import load_dataset
+    from algoeff.derive import derive
+    from algoeff.site.build import _Writer, plotly_js, write_site
+    from algoeff.site.summary import headline, try_fit_trend
+
+    marks = [time.perf_counter()]
+    dataset = load_dataset(root)
+    marks.append(time.perf_counter())
+    views = derive(dataset)
+    marks.append(time.perf_counter())
+    trends = [try_fit_trend(v) for v in views]
+    marks.append(time.perf_counter())
+    headlines = [headline(v, t) for v, t in zip(views, trends, strict=True)]
+    site.mkdir(parents=True)
+    write_site(dataset, headlines, _Writer(site), "https://example.org/", plotly_js())
+    marks.append(time.perf_counter())
+    names = ("load", "derive", "trend fits", "pages and files")
+    return {name: b - a for name, a, b in zip(names, marks[:-1], marks[1:], strict=True)}
+
+
 def profile_site(root: Path, site: Path, top: int = 25) -> str:
     """cProfile of an in-process site build, the functions with the most cumulative time."""
     from algoeff.site import build_site
@@ -172,6 +195,9 @@ def main() -> None:
     parser.add_argument("--benchmarks", type=int, default=BENCHMARKS)
     parser.add_argument("--repeat", type=int, default=1, help="runs per command; the best is kept")
     parser.add_argument("--profile", action="store_true", help="cProfile site build at each size")
+    parser.add_argument(
+        "--phases", action="store_true", help="time the phases of an in-process site build"
+    )
     parser.add_argument("--keep", type=Path, help="write the datasets here and keep them")
     args = parser.parse_args()
 
@@ -198,6 +224,9 @@ def main() -> None:
                 print(f"  {command:<10} {best:7.2f} s", flush=True)
             total = sum(results[size].values())
             print(f"  {'total':<10} {total:7.2f} s", flush=True)
+            if args.phases:
+                for phase, seconds in site_phases(root, work / f"phases-site-{size}").items():
+                    print(f"  site build phase {phase:<16} {seconds:7.2f} s", flush=True)
             if args.profile:
                 print(profile_site(root, work / f"profile-site-{size}"))
     finally:

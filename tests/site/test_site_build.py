@@ -89,6 +89,10 @@ def test_build_is_deterministic(tmp_path: Path) -> None:
     second = tree(build_site(root, tmp_path / "two").out)
     assert first == second
     assert len(first) > 10
+    # Nothing from this machine leaks in: no absolute path of the dataset or of the output.
+    for name, data in first.items():
+        if name.endswith((".html", ".json", ".csv")):
+            assert str(tmp_path).encode() not in data, name
 
 
 def test_rebuild_replaces_its_own_folder_but_no_other(tmp_path: Path) -> None:
