@@ -27,7 +27,7 @@ from algoeff.dataset import Dataset, load_dataset
 from algoeff.derive import derive
 from algoeff.errors import InputError, MissingExtraError, Problem, ProblemsError
 from algoeff.loading import display_path
-from algoeff.site import downloads, pages
+from algoeff.site import downloads, entry_page, pages
 from algoeff.site.summary import Headline, headline, try_fit_trend
 from algoeff.site.templates import safe_url
 
@@ -146,7 +146,7 @@ def write_site(
             url = repo_url + rel if rel is not None else None
             writer.write(
                 pages.entry_href(row.entry.benchmark, row.entry.id),
-                pages.entry_page(row, h.view, url, shown),
+                entry_page.entry_page(row, h.view, url, shown),
             )
 
 

@@ -1,4 +1,4 @@
-"""The site's pages as HTML strings: home, one per benchmark, one per entry, downloads.
+"""The site's pages as HTML strings: home, one per benchmark, downloads (entries: entry_page.py).
 
 Plain string building over already-derived rows: each page costs one pass over
 its own data, never a re-derivation, which keeps 10,000 entry pages fast.
@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from algoeff.derive import BenchmarkView, Row
-from algoeff.fields import Quantity
-from algoeff.methods.base import fmt
-from algoeff.schema import Benchmark, Entry, PublishedFigure
+from algoeff.derive import Row
+from algoeff.schema import Benchmark
 from algoeff.site.chart import figure
 from algoeff.site.summary import (
     DASH,
@@ -24,14 +22,12 @@ from algoeff.site.summary import (
     tfs_range,
     years,
 )
-from algoeff.site.templates import definitions, esc, ext_link, link, page, script_json, table
-from algoeff.units import FLOP_PER_MULTIPLY_ADD, format_flop, to_flop
+from algoeff.site.templates import definitions, esc, link, page, script_json, table
 
 DOWNLOADS = "downloads/index.html"
 CSV_NAME = "efficiency_sota.csv"
 JSON_NAME = "algoeff.json"
 SCHEMA_NAMES = ("entry.schema.json", "benchmarks.schema.json")
-ARXIV_ABS = "https://arxiv.org/abs/"
 
 
 def benchmark_href(benchmark_id: str) -> str:
@@ -56,20 +52,10 @@ def _reduction(row: Row) -> str:
     return factor(row.reduction.value)
 
 
-def _reduction_range(row: Row) -> str:
+def reduction_range(row: Row) -> str:
     if row.reduction is None:
         return DASH
     return factor_range(row.reduction.low, row.reduction.high)
-
-
-def _reduction_text(row: Row, view: BenchmarkView) -> str:
-    if row.reduction is None:
-        return DASH
-    if row is view.baseline:
-        return "1× (this entry is the baseline)"
-    spread = _reduction_range(row)
-    value = factor(row.reduction.value)
-    return value if spread == DASH else f"{value} ({spread})"
 
 
 def target(b: Benchmark) -> str:
@@ -154,7 +140,7 @@ def _row_cells(row: Row, base: str, *, frontier_column: bool) -> list[str]:
         esc(tfs(est.flop)),
         esc(tfs_range(est.flop_low, est.flop_high)),
         esc(_reduction(row)),
-        esc(_reduction_range(row)),
+        esc(reduction_range(row)),
         esc(est.method),
     ]
     if frontier_column:
@@ -245,239 +231,6 @@ def benchmark_page(h: Headline) -> str:
         body=body,
         trail=[("index.html", "Home"), (None, b.name)],
         scripts=["assets/plotly.min.js", "assets/chart.js"],
-    )
-
-
-# -- entry -------------------------------------------------------------------------
-
-
-def _source_ref(source_id: str | None, known: set[str]) -> str:
-    if source_id is None:
-        return ""
-    if source_id in known:
-        return f'<a href="#source-{esc(source_id)}">{esc(source_id)}</a>'
-    return esc(source_id)
-
-
-def _quantity_range(q: Quantity) -> str:
-    if q.low is None and q.high is None:
-        return ""
-    low = fmt(q.value if q.low is None else q.low)
-    high = fmt(q.value if q.high is None else q.high)
-    return f"{low}–{high}"
-
-
-# Shown in their own rows rather than among the method's settings.
-_SHOWN_APART = frozenset({"method", "training_flop", "tolerance"})
-
-
-def _inputs(entry: Entry, known: set[str]) -> tuple[list[list[str]], list[tuple[str, str]]]:
-    """Rows of the inputs table (quantities) and the method's other settings."""
-    compute = entry.compute
-    quantities: list[list[str]] = []
-    settings: list[tuple[str, str]] = []
-    for name, info in type(compute).model_fields.items():
-        value = getattr(compute, name)
-        if name in _SHOWN_APART or value is None:
-            continue
-        if isinstance(value, Quantity):
-            quantities.append(
-                [
-                    esc(name),
-                    esc(fmt(value.value)),
-                    esc(_quantity_range(value)),
-                    esc(value.unit),
-                    _source_ref(value.source, known),
-                    esc(value.where or ""),
-                    esc(value.note or ""),
-                ]
-            )
-        else:
-            text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
-            about = ""
-            if info.description:
-                about = f' <span class="range">({esc(info.description)})</span>'
-            settings.append((name, esc(text) + about))
-    return quantities, settings
-
-
-def _stated(entry: Entry, flop: float) -> str:
-    """The compute the entry states against the recomputation, and the tolerance."""
-    stated = entry.compute.training_flop
-    if stated is None:
-        return "not stated"
-    diff = stated / flop - 1
-    verdict = "within" if abs(diff) <= entry.compute.tolerance else "outside"
-    return esc(
-        f"{format_flop(stated)} FLOP, {diff:+.1%} from the recomputation "
-        f"({verdict} the tolerance of {entry.compute.tolerance:.1%})"
-    )
-
-
-def conversion(p: PublishedFigure) -> tuple[str, float]:
-    """How a published figure becomes canonical FLOP, written out, and the result."""
-    flop = to_flop(p.value, p.unit, p.convention)
-    text = f"{fmt(p.value)} {p.unit}"
-    if p.unit != "FLOP":
-        text += f" × {fmt(to_flop(1.0, p.unit))} FLOP/{p.unit}"
-    if p.convention == "multiply-add=1":
-        text += f" × {FLOP_PER_MULTIPLY_ADD} (the source counted a multiply-add once)"
-    return f"{text} = {format_flop(flop)} FLOP", flop
-
-
-def _published(row: Row, known: set[str]) -> str:
-    if not row.entry.published:
-        return "<p>No source published a compute figure for this entry.</p>\n"
-    cells = []
-    for p in row.entry.published:
-        text, canonical = conversion(p)
-        compared = row.estimate.flop if p.scope == "to-target" else row.estimate.run_flop
-        diff = canonical / compared - 1
-        verdict = "within" if abs(diff) <= p.tolerance else "outside"
-        source = _source_ref(p.source, known)
-        if p.where:
-            source += f", {esc(p.where)}"
-        cells.append(
-            [
-                esc(f"{fmt(p.value)} {p.unit}"),
-                esc(p.convention),
-                esc(p.scope),
-                esc(text),
-                esc(f"{diff:+.1%} ({verdict} tolerance {p.tolerance:.0%})"),
-                source,
-                esc(p.discrepancy or ""),
-            ]
-        )
-    headers = [
-        "Published",
-        "Convention",
-        "Scope",
-        "Conversion to canonical FLOP",
-        "Difference from recomputation",
-        "Source",
-        "Why it differs",
-    ]
-    if not any(p.discrepancy for p in row.entry.published):
-        headers.pop()
-        cells = [c[:-1] for c in cells]
-    return table(
-        "Published figures against the recomputation (to-target figures compare with the "
-        "entry's compute; run figures with one model's whole run)",
-        headers,
-        cells,
-        css="published",
-    )
-
-
-def _paragraphs(text: str | None, css: str = "prose") -> str:
-    if not text:
-        return ""
-    blocks = [b.strip() for b in text.split("\n\n") if b.strip()]
-    return "".join(f'<p class="{css}">{esc(b)}</p>\n' for b in blocks)
-
-
-def entry_page(row: Row, view: BenchmarkView, file_url: str | None, file_shown: str) -> str:
-    e = row.entry
-    b = view.benchmark
-    est = row.estimate
-    base = ENTRY_BASE
-    known = {s.id for s in e.sources}
-    pub = e.publication
-    pub_items = [
-        ("Title", ext_link(pub.url, pub.title)),
-        ("Date", esc(pub.date.isoformat())),
-    ]
-    if pub.arxiv:
-        pub_items.append(("arXiv", ext_link(ARXIV_ABS + pub.arxiv, pub.arxiv)))
-    if pub.venue:
-        pub_items.append(("Venue", esc(pub.venue)))
-    model = e.model + (f" ({e.variant})" if e.variant else "")
-    result = e.result
-    result_text = f"{result.value:g} {b.metric.unit} ({b.metric.name}); target {target(b)}"
-    result_items = [
-        ("Model", esc(model)),
-        ("Result", esc(result_text)),
-        (
-            "Result source",
-            _source_ref(result.source, known) + (f", {esc(result.where)}" if result.where else ""),
-        ),
-    ]
-    if result.note:
-        result_items.append(("Result note", esc(result.note)))
-    td = e.training_data
-    data_items = [("Datasets", esc(", ".join(td.datasets)))]
-    if td.augmentation:
-        data_items.append(("Augmentation", esc(td.augmentation)))
-    if td.note:
-        data_items.append(("Note", esc(td.note)))
-    data_items.append(("Benchmark rule", esc(b.training_data.rule)))
-
-    quantities, settings = _inputs(e, known)
-    inputs = (
-        table(
-            f"Inputs of the {est.method} method, each with its unit, range and source",
-            ["Input", "Value", "Range", "Unit", "Source", "Where", "Note"],
-            quantities,
-            css="inputs",
-        )
-        if quantities
-        else "<p>This method has no numeric inputs.</p>\n"
-    )
-    compute_items = [
-        ("Canonical compute", esc(f"{format_flop(est.flop)} FLOP = {tfs(est.flop)} tfs-days")),
-        (
-            "Range",
-            esc(
-                "none: every input is exact"
-                if est.flop_low == est.flop_high
-                else f"{format_flop(est.flop_low)}–{format_flop(est.flop_high)} FLOP "
-                f"({tfs_range(est.flop_low, est.flop_high)} tfs-days)"
-            ),
-        ),
-        ("Reduction vs baseline", esc(_reduction_text(row, view))),
-        ("Stated in the entry", _stated(e, est.flop)),
-        ("On the frontier", "yes" if row.on_frontier else "no"),
-    ]
-    compute_items += [(name, value) for name, value in settings]
-    terms = ""
-    if est.terms:
-        terms = "<h3>Terms of the formula</h3>\n" + definitions(
-            (name, esc(value)) for name, value in est.terms
-        )
-    analysis = ext_link(e.analysis.url, e.analysis.name)
-    sources = "".join(
-        f'<li id="source-{esc(s.id)}">{ext_link(s.url, s.title)}'
-        f'{f" — {esc(s.where)}" if s.where else ""} <span class="id">[{esc(s.id)}]</span></li>'
-        for s in e.sources
-    )
-    repo = (
-        f'<a href="{esc(file_url)}" rel="noopener noreferrer"><code>{esc(file_shown)}</code></a>'
-        if file_url
-        else f"<code>{esc(file_shown)}</code>"
-    )
-    body = f"""<h1>{esc(e.name)}</h1>
-<p class="lead">{esc(b.name)}: {esc(tfs(est.flop))} tfs-days by the
-<strong>{esc(est.method)}</strong> method; analysis by {analysis}. Source file: {repo}.</p>
-<section><h2>Publication</h2>
-{definitions(pub_items)}</section>
-<section><h2>Result and training data</h2>
-{definitions(result_items)}{definitions(data_items)}</section>
-<section><h2>Compute</h2>
-<p>Formula with the inputs filled in (one multiply-add = 2 FLOP):</p>
-<pre class="formula"><code>{esc(est.formula)}</code></pre>
-{terms}{inputs}{definitions(compute_items)}</section>
-<section><h2>Published figures</h2>
-{_published(row, known)}</section>
-{f"<section><h2>Notes</h2>{_paragraphs(e.notes)}</section>" if e.notes else ""}
-<section><h2>Sources</h2>
-<ol class="sources">{sources}</ol>
-</section>
-"""
-    return page(
-        title=f"{e.name} · {b.name} · algoeff",
-        base=base,
-        body=body,
-        trail=[("index.html", "Home"), (benchmark_href(b.id), b.name), (None, e.name)],
     )
 
 
