@@ -285,6 +285,7 @@ class ComputeMeter:
         self._step_counter: PhaseCounter | None = None
         self._eval_counter: PhaseCounter | None = None
         self._eval_key: Hashable = None
+        self._eval_closer: RemovableHandle | None = None
         self._depth = 0
 
         self._training_flop = 0
@@ -414,27 +415,35 @@ class ComputeMeter:
     # --- seeing the model's calls -----------------------------------------------------
 
     def _install_hooks(self, model: nn.Module) -> list[RemovableHandle]:
-        """A forward pre-hook sees each call's inputs; a forward hook closes an evaluation count.
+        """A forward pre-hook sees each call's inputs.
 
-        The hooks are plain closures, not bound methods of the meter, so that
-        copy.deepcopy(model) (an EMA copy, say) copies the model without trying to copy
-        the meter and its open log; the copy's calls are then metered too.
+        The forward hook that closes an evaluation count is added only while one is open
+        (and removes itself): every hook on the model costs each call of it some
+        microseconds, and a training step needs only the pre-hook. The hooks are plain
+        closures, not bound methods of the meter, so that copy.deepcopy(model) (an EMA
+        copy, say) copies the model without trying to copy the meter and its open log;
+        the copy's calls are then metered too.
         """
         meter = self
 
         def before(module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-            if not meter._closed and not meter._depth:
-                meter._before_call(module, args, kwargs)
+            if meter._closed or meter._depth or not meter._before_call(module, args, kwargs):
+                return
+            # An evaluation count was opened: close it when this call returns or raises.
+            # nn.Module reads its forward hooks after forward runs, so this one is seen.
+            handle = module.register_forward_hook(after, always_call=True)
+            meter._eval_closer = handle
 
         def after(module: nn.Module, args: tuple[Any, ...], output: Any) -> None:
-            # always_call: also runs when forward raised, with output None; then the
+            handle = meter._eval_closer
+            if handle is not None:
+                handle.remove()
+                meter._eval_closer = None
+            # always_call: this also runs when forward raised, with output None; then the
             # count is discarded (a forward that really returns None is just counted again).
             meter._after_eval_call(failed=output is None)
 
-        return [
-            model.register_forward_pre_hook(before, with_kwargs=True),
-            model.register_forward_hook(after, always_call=True),
-        ]
+        return [model.register_forward_pre_hook(before, with_kwargs=True)]
 
     @staticmethod
     def _key(module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Hashable:
