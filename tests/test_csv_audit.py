@@ -93,3 +93,26 @@ def test_cli_check_on_csv_exits_1_and_prints_every_problem() -> None:
     assert result.exit_code == 1
     assert "10 error(s), 6 warning(s)" in result.output
     assert "Traceback" not in result.output
+
+
+def test_oversized_cell_is_a_problem_not_a_traceback(tmp_path: Path) -> None:
+    """A cell beyond the csv module's field limit (131072 characters) is reported on its row and
+    the rows after it are still audited."""
+    lines = SEED.read_text().splitlines()
+    huge = lines[2].replace("GoogLeNet", "G" * 200_000, 1)
+    path = tmp_path / "huge.csv"
+    path.write_text("\n".join([lines[0], lines[1], huge, *lines[3:]]) + "\n")
+    found = _lines(path)
+    assert f"{path}: row 3: cannot be parsed: field larger than field limit" in "\n".join(found)
+    assert any("row 4 (MobileNet)" in line for line in found)
+    result = CliRunner().invoke(cli, ["check", str(path)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert all(len(line) < 500 for line in result.output.splitlines())
+
+
+def test_oversized_header_cell_is_a_problem(tmp_path: Path) -> None:
+    """A header that the csv module cannot parse is one problem, not a traceback."""
+    path = tmp_path / "huge-header.csv"
+    path.write_text("Metric," + "x" * 200_000 + "\n")
+    (line,) = _lines(path)
+    assert line.startswith(f"{path}: header: cannot be parsed: field larger than field limit")

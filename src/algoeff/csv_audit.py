@@ -84,7 +84,10 @@ def audit_csv(path: Path, today: dt.date | None = None) -> list[Problem]:
         return exc.problems
     day = today or dt.date.today()
     reader = csv.reader(io.StringIO(text))
-    header = next(reader, None)
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        return [Problem(shown, "header", f"cannot be parsed: {exc}", "a well-formed CSV header")]
     if (
         header is None
         or tuple(h.strip() for h in header) != SEED_COLUMNS[: len(header)]
@@ -95,7 +98,19 @@ def audit_csv(path: Path, today: dt.date | None = None) -> list[Problem]:
         ]
     problems: list[Problem] = []
     rows: list[_Row] = []
-    for line, raw in enumerate(reader, start=2):
+    line = 1
+    while True:
+        line += 1
+        try:
+            raw = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            # The reader resumes at the next physical line, so later rows are still audited.
+            problems.append(
+                Problem(shown, f"row {line}", f"cannot be parsed: {exc}", "a well-formed CSV row")
+            )
+            continue
         if not any(cell.strip() for cell in raw):
             continue
         if len(raw) < len(SEED_COLUMNS):
