@@ -44,7 +44,7 @@ import time
 import warnings
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from types import TracebackType
@@ -199,14 +199,12 @@ class _Count:
     forward: int
     backward: int
     recompute: int
+    model: int = field(init=False)  # forward + backward
+    hardware: int = field(init=False)  # model + recompute
 
-    @property
-    def model(self) -> int:
-        return self.forward + self.backward
-
-    @property
-    def hardware(self) -> int:
-        return self.model + self.recompute
+    def __post_init__(self) -> None:
+        self.model = self.forward + self.backward
+        self.hardware = self.model + self.recompute
 
 
 @dataclass(frozen=True)
@@ -276,6 +274,7 @@ class ComputeMeter:
 
         self._train: dict[Hashable, _Count] = {}  # full step key -> count
         self._first: dict[Hashable, Hashable] = {}  # first call's key -> full step key
+        self._single: dict[Hashable, _Count] = {}  # one-call steps: the call's key -> count
         self._eval: dict[Hashable, _Count] = {}
         self._recount = False
         self._warned: set[str] = set()
@@ -447,10 +446,16 @@ class ComputeMeter:
 
     @staticmethod
     def _key(module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Hashable:
-        if not kwargs and all(isinstance(a, torch.Tensor) for a in args):
+        if not kwargs:
             # The common case, spelled out for speed; equal to the general description.
-            described: Hashable = ("tuple", tuple(("T", a.shape, a.dtype, a.device) for a in args))
-            return (described, _NO_KWARGS, module.training, torch.is_grad_enabled())
+            described = []
+            for a in args:
+                if not isinstance(a, torch.Tensor):
+                    break
+                described.append(("T", a.shape, a.dtype, a.device))
+            else:
+                return (("tuple", tuple(described)), _NO_KWARGS, module.training,
+                        torch.is_grad_enabled())
         return (_describe(args), _describe(kwargs), module.training, torch.is_grad_enabled())
 
     def _before_call(
@@ -514,7 +519,14 @@ class ComputeMeter:
             counter.__exit__(None, None, None)
         if failed:
             return
-        if not self._step_calls:
+        calls = self._step_calls
+        if counter is None and len(calls) == 1:
+            # The common case (one call, seen before) in one dictionary lookup.
+            known = self._single.get(calls[0])
+            if known is not None:
+                self._account(known, examples)
+                return
+        if not calls:
             self._warn_once("no-call", "meter.step() saw no call of the model: nothing counted")
             return
         first = self._step_calls[0]
@@ -524,6 +536,8 @@ class ComputeMeter:
                            counter.recompute)
             self._train[full] = count
             self._first[first] = full
+            if len(full) == 1:
+                self._single[first] = count
             self._recount = False
             self._write(self._signature_record(count, "train"))
         else:
@@ -539,6 +553,10 @@ class ComputeMeter:
                     "began the same way; charged that step's count once and recounting",
                 )
             count = cached
+        self._account(count, examples)
+
+    def _account(self, count: _Count, examples: int) -> None:
+        """Add one step of ``count`` to the totals and to the pending group of steps."""
         group = self._group
         if group is not None and group[0] is not count:
             self._flush()  # before the totals move on: a group's totals end with its last step
