@@ -8,6 +8,7 @@ every file of the dataset byte-for-byte unchanged.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -33,6 +34,10 @@ CORPUS_EXPECTATIONS = {
     "not-a-mapping.yaml": "(document)",
     "empty.yaml": "(file): is empty",
     "latin1.yaml": "(file): is not UTF-8 (byte 7)",
+    "deep.yaml": "line 1: is nested more than 32 levels deep",
+    "explicit-float-tag.yaml": "line 2: YAML tag 'tag:yaml.org,2002:float' is not allowed",
+    "two-documents.yaml": "line 2: holds more than one YAML document",
+    "complex-key.yaml": "line 1: a mapping key must be plain text",
 }
 
 
@@ -66,8 +71,20 @@ ENTRY_CASES = [
     ("compute.training_flop", -1.0, "compute.training_flop: -1.0: Input should be greater than 0"),
     (
         "compute.training_flop",
-        "6e16",
-        "compute.training_flop: '6e16': Input should be a valid number",
+        "lots",
+        "compute.training_flop: 'lots': Input should be a valid number",
+    ),
+    ("compute.training_flop", True, "compute.training_flop: True: Input should be a valid number"),
+    ("compute.training_flop", 1e400, "compute.training_flop: inf: Input should be a finite number"),
+    (
+        "publication.date",
+        "2014-09-31",
+        "publication.date: '2014-09-31': Input should be a valid date",
+    ),
+    (
+        "publication.date",
+        "2014-09-17 25:00:00",
+        "publication.date: '2014-09-17 25:00:00': Input should be a valid date",
     ),
     ("compute.examples.unit", "images", "compute.examples.unit: 'images': Input should be"),
     ("compute.forward_macs", ..., "compute: give exactly one of forward_flop and forward_macs"),
@@ -135,6 +152,22 @@ def test_bad_field(
     data = _with(entry_dict("bad"), field, value)
     bad.write_text(yaml.safe_dump(data, sort_keys=False))
     _run_all(root, bad, expected)
+
+
+def test_symbolic_link_is_refused(write_dataset: Callable[..., Path]) -> None:
+    """A link named like an entry is never followed (it could point at /dev/zero or /etc)."""
+    root = write_dataset()
+    bad = root / "analysis" / "toy-level" / "link.yaml"
+    bad.symlink_to("/etc/passwd")
+    _run_all(root, bad, "(file): is a symbolic link (expected a regular file)")
+
+
+def test_fifo_is_refused_without_blocking(write_dataset: Callable[..., Path]) -> None:
+    """A named pipe named like an entry is refused before it is opened (opening would hang)."""
+    root = write_dataset()
+    bad = root / "analysis" / "toy-level" / "pipe.yaml"
+    os.mkfifo(bad)
+    _run_all(root, bad, "(file): is not a regular file (expected a regular file)")
 
 
 def test_oversized_file(write_dataset: Callable[..., Path]) -> None:

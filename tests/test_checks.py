@@ -212,3 +212,34 @@ def test_future_date_from_yaml(write_dataset: Write) -> None:
     data["publication"]["date"] = dt.date(2014, 9, 30)
     path.write_text(yaml.safe_dump(data))
     assert _errors(root) == []
+
+
+@pytest.mark.parametrize(
+    "where",
+    ["analysis/stray.yaml", "analysis/toy-level/runs/extra.yaml", "analysis/toy-level/other.yml"],
+)
+def test_misplaced_yaml_is_reported(write_dataset: Write, where: str) -> None:
+    """A YAML file anywhere but analysis/<benchmark>/<id>.yaml would be ignored: an error."""
+    root = write_dataset()
+    path = root / where
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("id: stray\n")
+    out = _messages(_errors(root))
+    assert f"{path}: (file): is not where an analysis goes" in out
+
+
+def test_supporting_files_are_allowed(write_dataset: Write) -> None:
+    """Logs and learning curves may sit beside an analysis."""
+    root = write_dataset()
+    (root / "analysis" / "toy-level" / "runs").mkdir()
+    (root / "analysis" / "toy-level" / "runs" / "seed0.jsonl").write_text("{}\n")
+    (root / "analysis" / "toy-level" / "curve.csv").write_text("epoch,acc\n")
+    assert _errors(root) == []
+
+
+def test_undefined_benchmark_folder(write_dataset: Write) -> None:
+    """A folder under analysis/ that names no benchmark is an error, even when empty."""
+    root = write_dataset()
+    (root / "analysis" / "typo-level").mkdir()
+    out = _messages(_errors(root))
+    assert "typo-level: (folder): is not a benchmark defined in data/benchmarks.yaml" in out

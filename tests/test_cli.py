@@ -273,4 +273,20 @@ def test_no_dataset_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(cli, ["show"])
     assert result.exit_code == 1
-    assert "no dataset found here or above" in result.output and "--root" in result.output
+    assert "no dataset found at" in result.output and "--root" in result.output
+
+
+def test_check_many_paths_reports_all(write_dataset: Write, tmp_path: Path) -> None:
+    """A path outside any dataset is one problem; the other paths are still checked."""
+    from test_csv_audit import SEED
+
+    root = write_dataset()
+    outside = tmp_path / "elsewhere" / "x.yaml"
+    outside.parent.mkdir()
+    outside.write_text("id: x\n")
+    result = CliRunner().invoke(
+        cli, ["check", str(SEED), str(outside), str(root / "analysis" / "toy-level")]
+    )
+    assert result.exit_code == 1
+    assert "x.yaml: (path): no dataset found at" in result.output
+    assert "11 error(s)" in result.output  # the seed CSV's ten, and the stray path

@@ -13,9 +13,10 @@ from rich.text import Text
 from algoeff.checks import Audit, audit_dataset, check_dataset
 from algoeff.cli_common import json_option, print_json, report, resolve_root, root_option
 from algoeff.csv_audit import audit_csv, looks_like_seed_csv
-from algoeff.dataset import find_root, is_dataset_root, load_dataset
+from algoeff.dataset import ENTRY_SUFFIX, find_root, is_dataset_root, load_dataset
 from algoeff.derive import BenchmarkView
-from algoeff.errors import InputError, ProblemsError
+from algoeff.errors import InputError, Problem, ProblemsError
+from algoeff.loading import display_path
 from algoeff.render import stale_outputs, write_outputs
 from algoeff.schema import json_schemas
 from algoeff.tables import benchmark_title, primary_published
@@ -37,9 +38,9 @@ def load_clean(root: Path) -> Audit:
 def check(paths: tuple[Path, ...], root: Path | None, strict: bool) -> None:
     """Validate the dataset (default) or the given files, reporting every problem at once.
 
-    PATHS may be dataset folders, analysis files (checked against the benchmarks of
-    the dataset they sit in) or CSV files in the original tracker's format (audited
-    as far as its columns allow). Prints one line per problem,
+    PATHS may be dataset folders, benchmark folders or analysis files (checked against
+    the benchmarks of the dataset they sit in), or CSV files in the original
+    tracker's format (audited as far as its columns allow). Prints one line per problem,
     `path: field: problem (expected ...)`, and exits 1 when there are errors.
 
     \b
@@ -48,23 +49,25 @@ def check(paths: tuple[Path, ...], root: Path | None, strict: bool) -> None:
         algoeff check analysis/imagenet-alexnet-level/efficientnet-b0.yaml
         algoeff check --strict ../ai-and-efficiency/efficiency_sota.csv
     """
-    problems = []
+    problems: list[Problem] = []
     entry_files: dict[Path, list[Path]] = {}
-    targets = list(paths) or [resolve_root(root)]
-    for target in targets:
+    for target in list(paths) or [resolve_root(root)]:
         try:
             if target.is_dir() and is_dataset_root(target):
                 problems += check_dataset(target.resolve())
-            elif target.is_file() and looks_like_seed_csv(target):
+            elif target.is_dir():
+                # A benchmark folder: every analysis file in it.
+                base = root.resolve() if root else find_root(target)
+                entry_files.setdefault(base, []).extend(sorted(target.glob(f"*{ENTRY_SUFFIX}")))
+            elif looks_like_seed_csv(target):
                 problems += audit_csv(target)
-            elif target.is_file():
-                entry_files.setdefault(
-                    root.resolve() if root else find_root(target.parent), []
-                ).append(target)
             else:
-                raise InputError(f"{target}: not a dataset folder, analysis file or CSV")
+                base = root.resolve() if root else find_root(target.parent)
+                entry_files.setdefault(base, []).append(target)
         except ProblemsError as exc:
             problems += exc.problems
+        except InputError as exc:
+            problems.append(Problem(display_path(target), "(path)", str(exc)))
     for dataset_root, files in entry_files.items():
         try:
             problems += check_dataset(dataset_root, files)

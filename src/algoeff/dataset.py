@@ -9,7 +9,9 @@ entries that did load are kept so that later checks can still run.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from algoeff.errors import InputError, Problem, ProblemsError
@@ -28,7 +30,7 @@ class LoadedEntry:
     entry: Entry
     path: Path
 
-    @property
+    @cached_property
     def shown(self) -> str:
         return display_path(self.path)
 
@@ -59,17 +61,58 @@ def find_root(start: Path | None = None) -> Path:
         if is_dataset_root(candidate):
             return candidate
     raise InputError(
-        f"{display_path(here)}: no dataset found here or above "
+        f"no dataset found at {display_path(here)} or above "
         f"(expected a folder with {BENCHMARKS_FILE}); pass --root"
     )
 
 
+def scan_analysis(root: Path) -> tuple[list[Path], list[Problem]]:
+    """Every analysis file under ``root``, sorted; and a problem for each YAML file that sits
+    anywhere but ``analysis/<benchmark-id>/<entry-id>.yaml`` (it would be silently ignored).
+
+    Supporting files of other kinds (logs, learning curves) may sit anywhere below.
+    """
+    base = root / ANALYSIS_DIR
+    files: list[Path] = []
+    problems: list[Problem] = []
+    for dirpath, dirnames, filenames in os.walk(base):
+        dirnames.sort()
+        depth = len(Path(dirpath).relative_to(base).parts)
+        for name in sorted(filenames):
+            path = Path(dirpath) / name
+            if depth == 1 and name.endswith(ENTRY_SUFFIX):
+                files.append(path)
+            elif name.lower().endswith((".yaml", ".yml")):
+                problems.append(
+                    Problem(
+                        display_path(path),
+                        "(file)",
+                        "is not where an analysis goes, so it would be ignored",
+                        f"{ANALYSIS_DIR}/<benchmark-id>/<entry-id>{ENTRY_SUFFIX}",
+                    )
+                )
+    return files, problems
+
+
 def entry_files(root: Path) -> list[Path]:
     """Every analysis file under ``root``, sorted so that output is deterministic."""
+    return scan_analysis(root)[0]
+
+
+def _undefined_folders(root: Path, benchmarks: dict[str, Benchmark]) -> list[Problem]:
     base = root / ANALYSIS_DIR
     if not base.is_dir():
         return []
-    return sorted(base.glob(f"*/*{ENTRY_SUFFIX}"))
+    return [
+        Problem(
+            display_path(folder),
+            "(folder)",
+            "is not a benchmark defined in " + str(BENCHMARKS_FILE),
+            f"one of {', '.join(benchmarks)}",
+        )
+        for folder in sorted(base.iterdir())
+        if folder.is_dir() and folder.name not in benchmarks
+    ]
 
 
 def load_entry(path: Path) -> LoadedEntry:
@@ -81,16 +124,15 @@ def load_benchmarks(root: Path) -> dict[str, Benchmark]:
     file = load_model(root / BENCHMARKS_FILE, BenchmarkFile)
     out: dict[str, Benchmark] = {}
     shown = display_path(root / BENCHMARKS_FILE)
+    twice = []
     for i, bench in enumerate(file.benchmarks):
         if bench.id in out:
-            raise ProblemsError(
-                [
-                    Problem(
-                        shown, f"benchmarks.{i}.id", f"{bench.id!r} is defined twice", "unique ids"
-                    )
-                ]
+            twice.append(
+                Problem(shown, f"benchmarks.{i}.id", f"{bench.id!r} is defined twice", "unique ids")
             )
         out[bench.id] = bench
+    if twice:
+        raise ProblemsError(twice)
     return out
 
 
@@ -98,8 +140,11 @@ def load_dataset(root: Path, files: list[Path] | None = None) -> Dataset:
     """Load the benchmarks and every entry, collecting problems."""
     benchmarks = load_benchmarks(root)
     problems: list[Problem] = []
+    if files is None:
+        files, problems = scan_analysis(root)
+        problems += _undefined_folders(root, benchmarks)
     entries: list[LoadedEntry] = []
-    for path in entry_files(root) if files is None else files:
+    for path in files:
         try:
             entries.append(load_entry(path))
         except ProblemsError as exc:

@@ -1,14 +1,23 @@
 """Reading untrusted YAML safely, and turning validation errors into one-line problems.
 
-Submitted files are untrusted: they are read with the C safe loader, any
-explicit tag, anchor or alias is refused (nothing is ever constructed beyond
-plain mappings, lists, strings, numbers, booleans and dates), duplicate keys are
-errors rather than silently overwritten, and files over MAX_FILE_BYTES or not
-UTF-8 are refused before parsing.
+Submitted files are untrusted. A file must be a regular file (not a symbolic
+link, device or pipe) of at most MAX_FILE_BYTES, in UTF-8. It is parsed by
+libyaml into events and built into plain dicts, lists and scalars here, so
+nothing is ever constructed from a tag: any explicit tag (``!!python/object``,
+``!!float``, ``!custom``), anchor or alias is refused, as are duplicate keys,
+non-scalar keys, several documents and nesting deeper than MAX_DEPTH.
+
+Plain scalars follow the YAML 1.2 core schema (``true``/``false``, ``null``,
+decimal integers and floats such as ``1e17``, ``.inf``, ``.nan``); anything else,
+dates included, stays a string, which the models parse. So ``yes``, ``010`` and
+``0x1F`` do not silently become ``True``, 8 and 31 as YAML 1.1 would have it.
 """
 
 from __future__ import annotations
 
+import os
+import re
+import stat
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -20,82 +29,160 @@ from algoeff.errors import Problem, ProblemsError
 # An analysis is a page of YAML; 256 KiB is far beyond any real one and stops a
 # huge or malicious file before it is parsed.
 MAX_FILE_BYTES = 256 * 1024
+# Deeper than any analysis needs, far below Python's recursion limit.
+MAX_DEPTH = 32
 
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# The C parser when PyYAML was built with libyaml (it is on PyPI's wheels).
+_Parser: Any = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
 
-# The tags the safe loader resolves implicitly; anything else was written explicitly.
-_PLAIN_TAGS = frozenset(
-    "tag:yaml.org,2002:" + t
-    for t in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")
-)
+_INT = re.compile(r"[-+]?[0-9]+")
+_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
+_INF = re.compile(r"[-+]?\.(?:inf|Inf|INF)")
+_NAN = re.compile(r"\.(?:nan|NaN|NAN)")
+_NULL = frozenset({"", "~", "null", "Null", "NULL"})
+_TRUE = frozenset({"true", "True", "TRUE"})
+_FALSE = frozenset({"false", "False", "FALSE"})
 
 M = TypeVar("M", bound=BaseModel)
 
 
-def display_path(path: Path) -> str:
-    """``path`` relative to the working directory when it lies below it, for messages."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
+def display_path(path: Path | str) -> str:
+    """``path`` relative to the working directory when it lies below it, for messages.
 
-
-def read_text(path: Path, max_bytes: int = MAX_FILE_BYTES) -> str:
-    """The file's text; raises ProblemsError for a missing, oversized or non-UTF-8 file."""
-    shown = display_path(path)
-    try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise _one(shown, "(file)", f"is {size} bytes", f"at most {max_bytes} bytes")
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise _one(shown, "(file)", f"cannot be read: {exc.strerror}", "a readable file") from None
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise _one(shown, "(file)", f"is not UTF-8 (byte {exc.start})", "UTF-8 text") from None
+    Deliberately no ``resolve()``: an error names the file as the user sees it, not
+    where a link points, and this runs for every file of a large dataset.
+    """
+    text = os.fspath(path)
+    cwd = os.getcwd()
+    if text.startswith(cwd + os.sep):
+        return text[len(cwd) + 1 :]
+    return text
 
 
 def _one(path: str, field: str, message: str, expected: str = "") -> ProblemsError:
     return ProblemsError([Problem(path, field, message, expected)])
 
 
-def _walk(node: yaml.Node, path: str, seen: set[int], where: list[str]) -> None:
-    """Refuse explicit tags, aliases and duplicate keys anywhere below ``node``."""
-    line = f"line {node.start_mark.line + 1}"
-    if id(node) in seen:
-        raise _one(path, line, "anchors and aliases are not allowed", "plain YAML")
-    seen.add(id(node))
-    if node.tag not in _PLAIN_TAGS:
-        raise _one(path, line, f"YAML tag {node.tag!r} is not allowed", "plain YAML, no tags")
-    if isinstance(node, yaml.MappingNode):
-        keys: set[str] = set()
-        for key, value in node.value:
-            if isinstance(key, yaml.ScalarNode):
-                if key.value in keys:
-                    raise _one(
-                        path,
-                        f"line {key.start_mark.line + 1}",
-                        f"duplicate key {key.value!r}",
-                        "each key once",
-                    )
-                keys.add(key.value)
-            _walk(key, path, seen, where)
-            _walk(value, path, seen, where)
-    elif isinstance(node, yaml.SequenceNode):
-        for item in node.value:
-            _walk(item, path, seen, where)
+def read_bytes(path: Path, max_bytes: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a regular file of at most ``max_bytes``; ProblemsError otherwise."""
+    shown = display_path(path)
+    try:
+        info = os.lstat(path)
+        if stat.S_ISLNK(info.st_mode):
+            raise _one(shown, "(file)", "is a symbolic link", "a regular file")
+        if not stat.S_ISREG(info.st_mode):
+            raise _one(shown, "(file)", "is not a regular file", "a regular file")
+        if info.st_size > max_bytes:
+            raise _one(shown, "(file)", f"is {info.st_size} bytes", f"at most {max_bytes} bytes")
+        with open(path, "rb") as handle:
+            raw = handle.read(max_bytes + 1)
+    except OSError as exc:
+        raise _one(shown, "(file)", f"cannot be read: {exc.strerror}", "a readable file") from None
+    if len(raw) > max_bytes:  # it grew after lstat
+        raise _one(shown, "(file)", f"is over {max_bytes} bytes", f"at most {max_bytes} bytes")
+    return raw
+
+
+def read_text(path: Path, max_bytes: int = MAX_FILE_BYTES) -> str:
+    """The text of a regular, UTF-8 file of at most ``max_bytes``; ProblemsError otherwise."""
+    raw = read_bytes(path, max_bytes)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _one(
+            display_path(path), "(file)", f"is not UTF-8 (byte {exc.start})", "UTF-8 text"
+        ) from None
+
+
+def _plain(value: str) -> Any:
+    """A plain (unquoted) scalar under the YAML 1.2 core schema."""
+    if value in _NULL:
+        return None
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    if _INT.fullmatch(value):
+        return int(value)
+    if _FLOAT.fullmatch(value):
+        return float(value)
+    if _INF.fullmatch(value):
+        return float("-inf") if value.startswith("-") else float("inf")
+    if _NAN.fullmatch(value):
+        return float("nan")
+    return value
+
+
+def _build(events: Any, shown: str) -> Any:
+    """Plain Python data from a libyaml event stream, refusing what section 1 of the module
+    docstring lists. Iterative, so nesting cannot exhaust the interpreter's stack."""
+    root: list[Any] = []
+    # Each open container: (the container, the key awaiting its value or None, keys seen).
+    stack: list[tuple[Any, Any, set[Any] | None]] = []
+    documents = 0
+    key_pending = False
+
+    def fail(event: Any, message: str, expected: str) -> ProblemsError:
+        return _one(shown, f"line {event.start_mark.line + 1}", message, expected)
+
+    def add(event: Any, value: Any) -> bool:
+        """Put ``value`` into the open container; True when it was a mapping key."""
+        nonlocal key_pending
+        if not stack:
+            root.append(value)
+            return False
+        container, key, seen = stack[-1]
+        if isinstance(container, list):
+            container.append(value)
+            return False
+        assert seen is not None
+        if not key_pending:
+            if isinstance(value, (dict, list)):
+                raise fail(event, "a mapping key must be plain text", "text keys")
+            if value in seen:
+                raise fail(event, f"duplicate key {value!r}", "each key once")
+            seen.add(value)
+            stack[-1] = (container, value, seen)
+            key_pending = True
+            return True
+        container[key] = value
+        key_pending = False
+        return False
+
+    for event in events:
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise fail(event, "anchors and aliases are not allowed", "plain YAML")
+        if getattr(event, "tag", None) is not None:
+            raise fail(event, f"YAML tag {event.tag!r} is not allowed", "plain YAML, no tags")
+        if isinstance(event, yaml.DocumentStartEvent):
+            documents += 1
+            if documents > 1:
+                raise fail(event, "holds more than one YAML document", "one document")
+        elif isinstance(event, yaml.ScalarEvent):
+            add(event, _plain(event.value) if event.style in (None, "") else event.value)
+        elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            if len(stack) >= MAX_DEPTH:
+                raise fail(event, f"is nested more than {MAX_DEPTH} levels deep", "a shallow file")
+            if stack and isinstance(stack[-1][0], dict) and not key_pending:
+                raise fail(event, "a mapping key must be plain text", "text keys")
+            mapping = isinstance(event, yaml.MappingStartEvent)
+            container: Any = {} if mapping else []
+            stack.append((container, None, set() if mapping else None))
+            if mapping:
+                key_pending = False
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            container, _, _ = stack.pop()
+            key_pending = bool(stack) and isinstance(stack[-1][0], dict)
+            add(event, container)
+    if not root:
+        raise _one(shown, "(file)", "is empty", "a YAML mapping")
+    return root[0]
 
 
 def parse_yaml(text: str, shown: str) -> Any:
     """Parse one YAML document safely; raises ProblemsError with the line of the fault."""
-    loader = _Loader(text)
     try:
-        node = loader.get_single_node()
-        if node is None:
-            raise _one(shown, "(file)", "is empty", "a YAML mapping")
-        _walk(node, shown, set(), [])
-        return loader.construct_document(node)
+        return _build(yaml.parse(text, Loader=_Parser), shown)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}" if mark is not None else "(file)"
@@ -105,8 +192,6 @@ def parse_yaml(text: str, shown: str) -> Any:
         raise _one(shown, where, f"malformed YAML: {problem}", "valid YAML") from None
     except yaml.YAMLError as exc:
         raise _one(shown, "(file)", f"malformed YAML: {exc}", "valid YAML") from None
-    finally:
-        loader.dispose()
 
 
 def load_yaml(path: Path, max_bytes: int = MAX_FILE_BYTES) -> Any:
@@ -129,10 +214,10 @@ def _expected(err: Any) -> str:
         return "a finite number"
     if kind == "finite_number":
         return "a finite number"
-    if kind.startswith("string"):
-        return "text"
     if kind == "string_pattern_mismatch":
         return f"text matching {ctx.get('pattern', '')}"
+    if kind.startswith("string"):
+        return "text"
     if kind.startswith("date"):
         return "a date YYYY-MM-DD"
     return ""
@@ -140,6 +225,9 @@ def _expected(err: Any) -> str:
 
 def validation_problems(exc: ValidationError, shown: str, prefix: str = "") -> list[Problem]:
     """One problem per pydantic error, the field written as a dotted path."""
+    from algoeff.methods import METHODS  # here, not at import: methods import this module
+
+    method_tags = tuple(METHODS)
     problems = []
     for err in exc.errors(include_url=False):
         loc = [str(part) for part in err["loc"] if not str(part).startswith("function-")]
@@ -147,7 +235,7 @@ def validation_problems(exc: ValidationError, shown: str, prefix: str = "") -> l
         loc = [
             p
             for i, p in enumerate(loc)
-            if not (i > 0 and loc[i - 1] == "compute" and p.isidentifier() and p in _METHOD_TAGS)
+            if not (i > 0 and loc[i - 1] == "compute" and p.isidentifier() and p in method_tags)
         ]
         field = ".".join(filter(None, [prefix, *loc])) or "(document)"
         message = err["msg"]
@@ -156,7 +244,7 @@ def validation_problems(exc: ValidationError, shown: str, prefix: str = "") -> l
             field += f".{ctx.get('discriminator', 'method').strip(chr(39))}"
             tag = ctx.get("tag")
             message = f"{tag!r} is not a known method" if tag is not None else "is missing"
-            tags = ctx.get("expected_tags") or ", ".join(repr(t) for t in _METHOD_TAGS)
+            tags = ctx.get("expected_tags") or ", ".join(repr(t) for t in method_tags)
             problems.append(Problem(shown, field, message, f"one of {tags}"))
             continue
         if err["type"] == "extra_forbidden":
@@ -169,9 +257,6 @@ def validation_problems(exc: ValidationError, shown: str, prefix: str = "") -> l
         message = message.replace("Value error, ", "")
         problems.append(Problem(shown, field, message, _expected(err)))
     return problems
-
-
-_METHOD_TAGS = ("operations", "hardware", "transformer", "reported", "measured")
 
 
 def validate(data: Any, model: type[M], shown: str) -> M:
