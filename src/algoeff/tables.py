@@ -42,12 +42,13 @@ EXTRA_COLUMNS = (
 )
 CSV_COLUMNS = SEED_COLUMNS + EXTRA_COLUMNS
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# First characters that make a spreadsheet evaluate a cell (OWASP "CSV injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def csv_safe(text: str) -> str:
     """Neutralize a cell that a spreadsheet would evaluate as a formula."""
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def primary_published(row: Row) -> PublishedFigure | None:
