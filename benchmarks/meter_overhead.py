@@ -195,11 +195,99 @@ def call_costs() -> dict[str, float]:
     return out
 
 
+def component_costs() -> dict[str, float]:
+    """Seconds per call of the meter's pieces in isolation, on --device tensors."""
+    import timeit
+    import warnings
+
+    x = torch.randn(64, 8, device=DEVICE)
+    model = nn.Linear(8, 8).to(DEVICE)
+    meter = ComputeMeter(model, log_path=None)
+    with meter.step(examples=64):
+        model(x).sum().backward()
+
+    def per_step_path() -> None:
+        meter._begin_step()
+        meter._before_call(model, (x,), {})
+        meter._end_step(64, False)
+
+    def context_and_hook_work() -> None:
+        with meter.step(examples=64):
+            meter._before_call(model, (x,), {})
+
+    plain, hooked = nn.Linear(8, 8).to(DEVICE), nn.Linear(8, 8).to(DEVICE)
+    hooked.register_forward_pre_hook(lambda m, a, k: None, with_kwargs=True)
+    out = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for name, f, n in (
+            ("signature", lambda: meter._key(model, (x,), {}), 20000),
+            ("per-step path", per_step_path, 20000),
+            ("context + pre-hook work", context_and_hook_work, 20000),
+            ("Linear call", lambda: plain(x), 5000),
+            ("Linear call, no-op pre-hook", lambda: hooked(x), 5000),
+        ):
+            with torch.no_grad():
+                out[name] = min(timeit.repeat(f, number=n, repeat=7)) / n
+    meter.close()
+    return out
+
+
+def diagnose(reps: int = 400) -> dict[str, float]:
+    """Median extra seconds per step of the real loop for: the meter; the meter's step
+    context on another model (no hook here); a no-op pre-hook alone. Rotated order."""
+    import warnings
+
+    x, y = torch.rand(BATCH, 1, 8, 8, device=DEVICE), torch.randint(0, 10, (BATCH,), device=DEVICE)
+    arms: dict[str, Arm] = {}
+    for name in ("plain", "metered", "context only", "no-op pre-hook"):
+        model, opt = make(0)
+        meter: ComputeMeter | None = None
+        if name == "metered":
+            meter = ComputeMeter(model, log_path=None)
+        elif name == "context only":  # a meter watching another model: its step, no hook here
+            meter = ComputeMeter(nn.Linear(1, 1), log_path=None)
+        elif name == "no-op pre-hook":
+            model.register_forward_pre_hook(lambda m, a, k: None, with_kwargs=True)
+        arms[name] = (model, opt, meter)
+
+    def step(name: str) -> float:
+        model, opt, meter = arms[name]
+        sync()
+        began = time.perf_counter()
+        if meter is None:
+            F.cross_entropy(model(x), y).backward()
+            opt.step()
+            opt.zero_grad()
+        else:
+            with meter.step(examples=BATCH):
+                F.cross_entropy(model(x), y).backward()
+                opt.step()
+                opt.zero_grad()
+        sync()
+        return time.perf_counter() - began
+
+    names = list(arms)
+    times: dict[str, list[float]] = {n: [] for n in names}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "context only" sees no call of its model
+        for _ in range(20):
+            for n in names:
+                step(n)
+        for r in range(reps):
+            for n in names[r % len(names):] + names[:r % len(names)]:
+                times[n].append(step(n))
+    base = statistics.median(times["plain"])
+    return {n: statistics.median(times[n]) - base for n in names[1:]}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--reps", type=int, default=21, help="interleaved repetitions")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
     parser.add_argument("--device", default="cpu", help="cpu or cuda (the training loop only)")
+    parser.add_argument("--diagnose", action="store_true",
+                        help="also time the meter's pieces, alone and inside the real loop")
     args = parser.parse_args(argv)
     global DEVICE
     DEVICE = torch.device(args.device)
@@ -259,6 +347,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"one call    of a Linear(8, 8) under no_grad: plain {calls['plain'] * 1e6:.1f} us, "
           f"metered {calls['metered'] * 1e6:.1f} us, with two no-op module hooks "
           f"{calls['hooks'] * 1e6:.1f} us")
+    if args.diagnose:
+        for name, seconds in component_costs().items():
+            print(f"alone       {name}: {seconds * 1e6:.2f} us")
+        for name, seconds in diagnose().items():
+            print(f"in the loop {name}: {seconds * 1e6:+.1f} us per step (median of 400)")
     print(f"counted     {result.training_flop:.3e} training FLOP, "
           f"{result.eval_flop:.3e} evaluation FLOP")
     print(f"first step  of a new signature costs {extra * 1e3:.1f} ms extra "
