@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
 import shutil
-from collections.abc import Callable
+import stat
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
+from algoeff.atomic import write_atomic
 from algoeff.cli import cli
 from algoeff.dataset import load_dataset
 from algoeff.derive import derive
@@ -78,6 +81,55 @@ def test_failed_write_leaves_old_file(
     assert result.exit_code != 0
     assert (root / "README.md").read_bytes() == readme_before
     assert not list(root.rglob("*.tmp"))
+
+
+@contextlib.contextmanager
+def _umask(mask: int) -> Iterator[None]:
+    old = os.umask(mask)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_render_keeps_file_modes(write_dataset: Write, faster_entry: dict[str, Any]) -> None:
+    """A rewritten README keeps its 0644; a new CSV gets 0644 under umask 022 (not mkstemp's 0600)."""
+    root = write_dataset({"faster": faster_entry})
+    readme = root / "README.md"
+    readme.chmod(0o644)
+    before = readme.read_bytes()
+    with _umask(0o022):
+        assert CliRunner().invoke(cli, ["render", "--root", str(root)]).exit_code == 0
+    assert readme.read_bytes() != before
+    assert _mode(readme) == 0o644
+    assert _mode(root / "efficiency_sota.csv") == 0o644
+
+
+def test_write_atomic_modes_follow_the_old_file_or_the_umask(tmp_path: Path) -> None:
+    """An existing file keeps its own mode (0640 here); a new one gets 0666 less the umask."""
+    old = tmp_path / "old.txt"
+    old.write_text("before")
+    old.chmod(0o640)
+    with _umask(0o022):
+        write_atomic(old, b"after")
+    assert old.read_bytes() == b"after" and _mode(old) == 0o640
+    with _umask(0o027):
+        write_atomic(tmp_path / "new.txt", b"new")
+    assert _mode(tmp_path / "new.txt") == 0o640
+    assert os.umask(0o022) == 0o022 and not list(tmp_path.glob("*.tmp"))
+
+
+def test_umask_without_proc(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where /proc does not report the umask, it is read by setting and restoring it."""
+    monkeypatch.setattr("algoeff.atomic._PROC_STATUS", tmp_path / "no-such-file")
+    with _umask(0o077):
+        write_atomic(tmp_path / "new.txt", b"new")
+        assert os.umask(0o077) == 0o077
+    assert _mode(tmp_path / "new.txt") == 0o600
 
 
 def test_bad_dataset_writes_nothing(write_dataset: Write, faster_entry: dict[str, Any]) -> None:
