@@ -78,11 +78,45 @@ def test_multiply_add_convention_is_exactly_half() -> None:
         (2.66e17, "2.66e+17"),
         (1.0, "1.00"),
         (0.000123, "0.000123"),
+        (1627.4, "1630"),
+        (1625.0, "1620"),  # an exact tie rounds to even, as Python formatting does
+        (123456.0, "123000"),
+        (999999.5, "1.00e+06"),
+        (999.6, "1000"),
+        (0.000099996, "0.000100"),
+        (0.0000999, "9.99e-05"),
+        (-1627.4, "-1630"),
+        (-0.06932, "-0.0693"),
     ],
 )
 def test_format_sig(value: float, text: str) -> None:
-    """Three significant figures, plain decimals in the readable range."""
+    """Three significant figures always (1627.4 is 1630, not 1627), plain decimals from 1e-4 up
+    to 1e6 after rounding."""
     assert format_sig(value) == text
+
+
+@pytest.mark.parametrize(
+    ("value", "digits", "text"),
+    [
+        (1627.4, 2, "1600"),
+        (0.75, 2, "0.75"),
+        (7.3, 1, "7"),
+        (96.0, 1, "100"),
+        (1234.5, 5, "1234.5"),
+    ],
+)
+def test_format_sig_digits(value: float, digits: int, text: str) -> None:
+    """Other numbers of significant figures round the same way."""
+    assert format_sig(value, digits) == text
+
+
+@given(positive, st.integers(min_value=1, max_value=6))
+def test_format_sig_keeps_only_the_significant_digits(value: float, digits: int) -> None:
+    """At most ``digits`` significant digits are printed, whatever the magnitude."""
+    text = format_sig(value, digits).split("e")[0]
+    significant = text.replace(".", "").lstrip("0").rstrip("0")
+    assert len(significant) <= digits
+    assert math.isclose(float(format_sig(value, digits)), value, rel_tol=0.5 * 10 ** (1 - digits))
 
 
 @given(positive)

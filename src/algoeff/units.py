@@ -59,22 +59,29 @@ def flop_to_pfs_days(flop: float) -> float:
 
 
 def format_sig(value: float, digits: int = 3) -> str:
-    """Format ``value`` to ``digits`` significant figures, deterministically.
+    """Format ``value`` rounded to ``digits`` significant figures, deterministically.
 
-    Plain decimals between 1e-4 and 1e6 (``0.0693``, ``6.16``, ``1620``), scientific
-    notation outside (``2.66e+17``). Integers keep no trailing ``.0``.
+    Plain decimals when the rounded value is between 1e-4 and 1e6 (``0.0693``, ``6.16``,
+    ``1630`` for 1627.4, ``10.0`` for 9.996), scientific notation outside (``2.66e+17``,
+    ``1.00e+06`` for 999999.5). Digits beyond ``digits`` print as zeros, never as the
+    unrounded value.
     """
     if value == 0 or not math.isfinite(value):
         return repr(value)
-    magnitude = math.floor(math.log10(abs(value)))
-    if magnitude < -4 or magnitude >= 6:
-        return f"{value:.{digits - 1}e}"
-    decimals = max(digits - 1 - magnitude, 0)
-    rounded = round(value, decimals)
-    # Rounding can carry into a new digit (9.996 -> 10.0); recompute the decimals.
-    if rounded != 0 and math.floor(math.log10(abs(rounded))) > magnitude:
-        decimals = max(decimals - 1, 0)
-    return f"{rounded:.{decimals}f}"
+    # The e-format rounds correctly in decimal; its mantissa holds exactly the digits to keep
+    # and its exponent the magnitude after rounding (9.996 -> 1.00e+01).
+    scientific = f"{value:.{digits - 1}e}"
+    mantissa, exponent_text = scientific.split("e")
+    exponent = int(exponent_text)
+    if exponent < -4 or exponent >= 6:
+        return scientific
+    sign = "-" if mantissa.startswith("-") else ""
+    kept = mantissa.lstrip("-").replace(".", "")
+    if exponent < 0:
+        return f"{sign}0.{'0' * (-exponent - 1)}{kept}"
+    if exponent + 1 >= len(kept):
+        return f"{sign}{kept}{'0' * (exponent + 1 - len(kept))}"
+    return f"{sign}{kept[: exponent + 1]}.{kept[exponent + 1 :]}"
 
 
 def format_flop(flop: float) -> str:
