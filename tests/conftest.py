@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,6 +14,12 @@ import yaml
 from toy_dataset import BENCHMARK, entry_dict
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Keep the parse cache (algoeff.cache) out of the home directory, but on, so that
+    # every test that loads a dataset also exercises it. Subprocesses inherit this.
+    os.environ.setdefault("ALGOEFF_CACHE_DIR", tempfile.mkdtemp(prefix="algoeff-cache-"))
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from algoeff.cache import ParseCache, content_key
 from algoeff.errors import InputError, Problem, ProblemsError
-from algoeff.loading import display_path, load_model
+from algoeff.loading import decode_utf8, display_path, load_model, parse_yaml, read_bytes, validate
 from algoeff.schema import Benchmark, BenchmarkFile, Entry
 
 BENCHMARKS_FILE = Path("data") / "benchmarks.yaml"
@@ -115,9 +116,17 @@ def _undefined_folders(root: Path, benchmarks: dict[str, Benchmark]) -> list[Pro
     ]
 
 
-def load_entry(path: Path) -> LoadedEntry:
+def load_entry(path: Path, cache: ParseCache | None = None) -> LoadedEntry:
     """Load one analysis file; raises ProblemsError listing what is wrong with it."""
-    return LoadedEntry(load_model(path, Entry), path)
+    shown = display_path(path)
+    raw = read_bytes(path)
+    key = content_key(raw)
+    data = cache.get(key) if cache is not None else None
+    if data is None:
+        data = parse_yaml(decode_utf8(raw, shown), shown)
+        if cache is not None:
+            cache.put(key, data)
+    return LoadedEntry(validate(data, Entry, shown), path)
 
 
 def load_benchmarks(root: Path) -> dict[str, Benchmark]:
@@ -144,9 +153,11 @@ def load_dataset(root: Path, files: list[Path] | None = None) -> Dataset:
         files, problems = scan_analysis(root)
         problems += _undefined_folders(root, benchmarks)
     entries: list[LoadedEntry] = []
+    cache = ParseCache(root)
     for path in files:
         try:
-            entries.append(load_entry(path))
+            entries.append(load_entry(path, cache))
         except ProblemsError as exc:
             problems.extend(exc.problems)
+    cache.save()
     return Dataset(root, benchmarks, entries, problems)

@@ -85,13 +85,15 @@ def read_bytes(path: Path, max_bytes: int = MAX_FILE_BYTES) -> bytes:
 
 def read_text(path: Path, max_bytes: int = MAX_FILE_BYTES) -> str:
     """The text of a regular, UTF-8 file of at most ``max_bytes``; ProblemsError otherwise."""
-    raw = read_bytes(path, max_bytes)
+    return decode_utf8(read_bytes(path, max_bytes), display_path(path))
+
+
+def decode_utf8(raw: bytes, shown: str) -> str:
+    """``raw`` as UTF-8 text; ProblemsError naming the first bad byte otherwise."""
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise _one(
-            display_path(path), "(file)", f"is not UTF-8 (byte {exc.start})", "UTF-8 text"
-        ) from None
+        raise _one(shown, "(file)", f"is not UTF-8 (byte {exc.start})", "UTF-8 text") from None
 
 
 def _plain(value: str) -> Any:
