@@ -26,7 +26,9 @@ Method (docs/trends.md gives the reasoning and the figures per benchmark):
   give ``halving_months_low / _median / _high``, so that they carry both the
   ranges and the scatter about the line: the pooling of multiple imputation
   (Rubin, "Multiple Imputation for Nonresponse in Surveys", 1987) done by
-  simulation. The same draws give the reduction factor's interval.
+  simulation. The same draws give the reduction factor's interval. When no
+  point has a range every draw refits the same values, so nothing is sampled:
+  the t interval is the exact answer and is reported as the pooled one.
 * Reduction factor = compute of the first point / compute of the last point
   (date order); for a benchmark whose baseline is its earliest entry this is
   the table's reduction factor of the latest frontier entry.
@@ -203,17 +205,125 @@ def _ols(xs: Sequence[float], ys: Sequence[float]) -> _Fit:
     return _Fit(slope, mean_y, mean_x, se, r_squared)
 
 
-def _draw_log2(rng: random.Random, point: TrendPoint) -> float:
-    """log2 FLOP drawn triangular between the range ends, peaked at the central value."""
-    low, mode, high = (math.log2(v) for v in (point.flop_low, point.flop, point.flop_high))
-    if high <= low:
-        return mode
-    return rng.triangular(low, high, mode)
+class _Triangle(NamedTuple):
+    """A point's triangular distribution in log2 space, set up for inverse-CDF draws.
+
+    With u uniform on [0, 1) and c = (mode - low) / (high - low), the draw is
+    low + sqrt(u * c) * (high - low) when u <= c, else high - sqrt((1 - u) * (1 - c))
+    * (high - low): the same inverse CDF and the same single ``random()`` call per
+    draw as ``random.Random.triangular(low, high, mode)``, so the seed's stream and
+    the figures stay as they were. The squared width is folded into ``rise_sq`` and
+    ``fall_sq``; that moves a draw by a few units in the last place.
+    """
+
+    c: float
+    low: float  # log2(flop_low) - shift
+    rise_sq: float  # c * (high - low) ** 2
+    high: float  # log2(flop_high) - shift
+    fall_sq: float  # (1 - c) * (high - low) ** 2
+    dx: float  # the point's x minus the mean x
 
 
-def _t_variate(rng: random.Random, dof: int) -> float:
-    """A Student t draw: normal / sqrt(chi-square / dof), chi-square(k) = Gamma(k/2, scale 2)."""
-    return rng.gauss(0.0, 1.0) / math.sqrt(rng.gammavariate(dof / 2, 2.0) / dof)
+def _inverse_cdf(t: _Triangle, u: float) -> float:
+    """The draw for uniform ``u`` (inlined in the hot loop of _monte_carlo)."""
+    return (
+        t.low + math.sqrt(u * t.rise_sq) if u <= t.c else t.high - math.sqrt((1.0 - u) * t.fall_sq)
+    )
+
+
+class _Draws(NamedTuple):
+    reductions: list[float]  # first drawn point over last, as a factor
+    slopes: list[float]  # empty without a regression interval
+
+
+def _monte_carlo(
+    logs: Sequence[tuple[float, float, float]],
+    dxs: Sequence[float],
+    sxx: float,
+    *,
+    draws: int,
+    seed: int,
+    with_slopes: bool,
+) -> _Draws:
+    """The draws of the module docstring, from one ``random.Random(seed)``.
+
+    ``logs`` holds each point's log2 (low, central, high) in date order, ``dxs``
+    its centred x. Per draw the stream is: one ``random()`` per point with a
+    range, in date order, then (``with_slopes``) ``gauss()`` and
+    ``gammavariate()`` for the t variate. The least-squares fit of each draw
+    works from running sums over the points (Sy, Syy, Sxy on centred x), so
+    everything that does not change between draws is computed once here. The y
+    values are shifted by the mean central log2 so the sums stay well
+    conditioned; a shift changes neither the slope nor the residuals.
+    """
+    n = len(logs)
+    shift = sum(mode for _, mode, _ in logs) / n
+    fixed_y: list[float | None] = []  # a point without a range stays at its central value
+    triangles: list[_Triangle] = []
+    fixed_sy = fixed_syy = fixed_sxy = 0.0
+    for (low, mode, high), dx in zip(logs, dxs, strict=True):
+        if high <= low:
+            y = mode - shift
+            fixed_y.append(y)
+            fixed_sy += y
+            fixed_syy += y * y
+            fixed_sxy += dx * y
+            continue
+        fixed_y.append(None)
+        width_sq = (high - low) ** 2
+        c = (mode - low) / (high - low)
+        triangles.append(
+            _Triangle(c, low - shift, c * width_sq, high - shift, (1.0 - c) * width_sq, dx)
+        )
+    rng = random.Random(seed)
+    rand = rng.random
+    sqrt = math.sqrt
+    reductions: list[float] = []
+    slopes: list[float] = []
+
+    if not with_slopes:
+        # Two points, or one date: only the first and last drawn values matter,
+        # but every ranged point still takes its number from the stream.
+        for _ in range(draws):
+            ranged = iter(triangles)
+            drawn = [_inverse_cdf(next(ranged), rand()) if y is None else y for y in fixed_y]
+            reductions.append(2.0 ** (drawn[0] - drawn[-1]))
+        return _Draws(reductions, slopes)
+
+    # n >= 3: the first and last points are distinct. The first is drawn apart so
+    # its value is at hand for the reduction; the last, when ranged, is the
+    # final value of the loop over the others.
+    first_fixed, last_fixed = fixed_y[0], fixed_y[-1]
+    head = triangles[0] if first_fixed is None else None
+    first_value = 0.0 if first_fixed is None else first_fixed  # used only when not ranged
+    rest = triangles[1:] if head is not None else triangles
+    dof = n - 2
+    half_dof = dof / 2
+    gauss, gamma = rng.gauss, rng.gammavariate
+    for _ in range(draws):
+        if head is None:
+            y_first = first_value
+            sy, syy, sxy = fixed_sy, fixed_syy, fixed_sxy
+        else:
+            y_first = _inverse_cdf(head, rand())
+            sy = fixed_sy + y_first
+            syy = fixed_syy + y_first * y_first
+            sxy = fixed_sxy + head.dx * y_first
+        y = y_first
+        for c, low, rise_sq, high, fall_sq, dx in rest:
+            u = rand()
+            y = low + sqrt(u * rise_sq) if u <= c else high - sqrt((1.0 - u) * fall_sq)
+            sy += y
+            syy += y * y
+            sxy += dx * y
+        y_last = y if last_fixed is None else last_fixed
+        reductions.append(2.0 ** (y_first - y_last))
+        slope = sxy / sxx
+        residual_ss = max(syy - sy * sy / n - slope * sxy, 0.0)
+        # A t variate: normal / sqrt(chi-square / dof), chi-square(k) = Gamma(k/2, scale 2).
+        t_variate = gauss() / sqrt(gamma(half_dof, 2.0) / dof)
+        slopes.append(slope + sqrt(residual_ss / dof / sxx) * t_variate)
+    return _Draws(reductions, slopes)
 
 
 def _percentiles(values: list[float]) -> tuple[float, float, float]:
@@ -261,22 +371,34 @@ def fit_points(
         fit_low = _halving_months(fit.slope - half_width)
         fit_high = _halving_months(fit.slope + half_width)
 
-    rng = random.Random(seed)
-    reductions: list[float] = []
-    slopes: list[float] = []
-    for _ in range(draws):
-        drawn = [_draw_log2(rng, p) for p in pts]
-        reductions.append(2.0 ** (drawn[0] - drawn[-1]))
-        if has_interval:
-            f = _ols(xs, drawn)
-            slopes.append(f.slope + f.slope_se * _t_variate(rng, dof))
-    red_low, red_median, red_high = _percentiles(reductions)
+    logs = [
+        (math.log2(p.flop_low), y, math.log2(p.flop_high)) for p, y in zip(pts, ys, strict=True)
+    ]
+    reduction = first.flop / last.flop
+    red_low = red_median = red_high = reduction
     halving_low = halving_median = halving_high = None
-    if slopes:
-        # Percentiles commute with the monotone map slope -> halving time.
-        s_low, s_median, s_high = _percentiles(slopes)
-        halving_low, halving_median = _halving_months(s_low), _halving_months(s_median)
-        halving_high = _halving_months(s_high)
+    if any(high > low for low, _, high in logs):
+        mean_x = sum(xs) / n
+        dxs = [x - mean_x for x in xs]
+        draws_made = _monte_carlo(
+            logs,
+            dxs,
+            sum(dx * dx for dx in dxs),
+            draws=draws,
+            seed=seed,
+            with_slopes=has_interval,
+        )
+        red_low, red_median, red_high = _percentiles(draws_made.reductions)
+        if draws_made.slopes:
+            # Percentiles commute with the monotone map slope -> halving time.
+            s_low, s_median, s_high = _percentiles(draws_made.slopes)
+            halving_low, halving_median = _halving_months(s_low), _halving_months(s_median)
+            halving_high = _halving_months(s_high)
+    elif fit is not None and has_interval:
+        # No ranges: every draw would refit the central values, so the pooled
+        # interval is the regression's own t interval, exactly; no sampling needed.
+        halving_low, halving_high = fit_low, fit_high
+        halving_median = _halving_months(fit.slope)
 
     endpoint = None
     if can_fit:
@@ -289,7 +411,7 @@ def fit_points(
         span_years=span_years,
         first_flop=first.flop,
         last_flop=last.flop,
-        reduction_factor=first.flop / last.flop,
+        reduction_factor=reduction,
         reduction_factor_low=red_low,
         reduction_factor_high=red_high,
         reduction_factor_median=red_median,
