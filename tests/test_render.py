@@ -19,7 +19,15 @@ from algoeff.atomic import write_atomic
 from algoeff.cli import cli
 from algoeff.dataset import load_dataset
 from algoeff.derive import derive
-from algoeff.tables import CSV_COLUMNS, SEED_COLUMNS, csv_text, markdown_tables
+from algoeff.tables import (
+    CSV_COLUMNS,
+    SEED_COLUMNS,
+    csv_safe,
+    csv_text,
+    markdown_tables,
+    md,
+    md_url,
+)
 
 GOLDEN = Path(__file__).parent / "golden"
 Write = Callable[..., Path]
@@ -153,6 +161,94 @@ def test_untrusted_text_is_neutralized(write_dataset: Write, faster_entry: dict[
     readme = (root / "README.md").read_text()
     assert "<script>" not in readme
     assert "\\<script\\>" in readme and "\\| \\[x\\]" in readme
+
+
+def _table_row(tables: str, name: str) -> str:
+    (row,) = [line for line in tables.splitlines() if line.startswith(f"| [{name}](")]
+    return row
+
+
+def test_published_figure_is_shown_as_the_source_printed_it(repo_root: Path) -> None:
+    """The README's published figure is the source's number (17, 8, 0.75, 2.661e+17), not one
+    rounded or padded to three significant figures (17.0, 8.00, 2.66e+17)."""
+    tables = markdown_tables(derive(load_dataset(repo_root)))
+    assert "| 17 tfs-day (1 multiply-add = 1) |" in _table_row(tables, "ResNet-50")
+    assert "| 0.75 tfs-day (1 multiply-add = 1) |" in _table_row(tables, "EfficientNet (b1)")
+    assert "| 8 tfs-day |" in _table_row(tables, "Transformer (Base)")
+    assert "| 2.661e+17 FLOP (1 multiply-add = 1) |" in _table_row(tables, "AlexNet")
+
+
+def test_range_column_does_not_call_a_figure_exact(repo_root: Path) -> None:
+    """An estimate whose inputs carry no range (GNMT's reported 1.4e20 FLOP) says so, rather
+    than calling its inputs exact; one with a range shows it."""
+    tables = markdown_tables(derive(load_dataset(repo_root)))
+    assert "exact" not in tables
+    assert "| 1620 | no stated range |" in _table_row(tables, "GNMT")
+    assert "| 7.60 | 5.70–9.50 |" in _table_row(tables, "Transformer (Base)")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a\rb\tc\nd", "a b c d"),
+        ("x\x00y\x1bz\x7f\x85.", "x y z  ."),
+        ("Le\u202eteN\u202c", "LeteN"),
+        ("\u2066iso\u2069 \u200fmark", "iso mark"),
+        ("line\u2028sep", "line sep"),
+        ("<b>|[x]", "\\<b\\>\\|\\[x\\]"),
+    ],
+)
+def test_md_neutralizes_controls_and_bidi(text: str, expected: str) -> None:
+    """Markdown cells lose control characters (to spaces) and bidi overrides (dropped)."""
+    assert md(text) == expected
+
+
+def test_md_url_percent_encodes_delimiters() -> None:
+    """A link target cannot end the cell (|), open code (`), escape its closing parenthesis
+    (a backslash), or hide whitespace, controls or bidi overrides."""
+    assert (
+        md_url("https://x.org/a|b`c d\te\\f(g)<h>\u202ei\x00j\u00a0k/é")
+        == "https://x.org/a%7Cb%60c%20d%09e%5Cf%28g%29%3Ch%3E%E2%80%AEi%00j%C2%A0k/é"
+    )
+    assert md_url("https://arxiv.org/abs/1905.11946?x=1&y=2#s") == (
+        "https://arxiv.org/abs/1905.11946?x=1&y=2#s"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Le\u202eteN", "LeteN"),
+        ("a\r\nb\x07", "a  b "),
+        ("\u202e=cmd()", "'=cmd()"),
+        ("\t=cmd()", "' =cmd()"),
+        (" @SUM(A1)", "' @SUM(A1)"),
+        ("ResNet-50", "ResNet-50"),
+    ],
+)
+def test_csv_cells_drop_controls_and_bidi(text: str, expected: str) -> None:
+    """CSV cells lose controls and bidi overrides before the formula check, so neither can hide a
+    formula behind them."""
+    assert csv_safe(text) == expected
+
+
+def test_hostile_text_renders_inert(write_dataset: Write, faster_entry: dict[str, Any]) -> None:
+    """End to end: bidi overrides, CR and tab in a name and | or a bidi override in a URL (which
+    the schema allows) leave the README table's cells and the CSV's rows intact."""
+    faster_entry["name"] = "Fast\u202eer\r\tnet"
+    faster_entry["analysis"]["url"] = "https://example.org/a|b\u202ec(d)"
+    root = write_dataset({"faster": faster_entry})
+    result = CliRunner().invoke(cli, ["render", "--root", str(root)])
+    assert result.exit_code == 0, result.output
+    readme = (root / "README.md").read_text()
+    assert "\u202e" not in readme and "\r" not in readme and "\t" not in readme
+    row = _table_row(readme, "Faster  net")
+    assert "(https://example.org/a%7Cb%E2%80%AEc%28d%29)" in row
+    assert row.count("|") - row.count("\\|") == 9
+    text = (root / "efficiency_sota.csv").read_text()
+    assert "\u202e" not in text and "\r" not in text
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[2][2] == "Faster  net" and len(rows) == 3
 
 
 def test_readme_without_markers_is_an_error(write_dataset: Write) -> None:

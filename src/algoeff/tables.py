@@ -2,7 +2,10 @@
 
 Both are byte-for-byte deterministic. Text from entries is untrusted: CSV cells
 that a spreadsheet would read as a formula are prefixed with an apostrophe
-(OWASP "CSV injection"), and Markdown cells have their markup escaped.
+(OWASP "CSV injection"), Markdown cells have their markup escaped and link targets
+their delimiters percent-encoded, and everywhere control characters become spaces
+and bidirectional overrides are dropped, so that text displays as it reads
+("Trojan Source", CVE-2021-42574).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import csv
 import io
 import math
 import re
+from urllib.parse import quote
 
 from algoeff.derive import BenchmarkView, Row
 from algoeff.schema import Benchmark, PublishedFigure
@@ -44,11 +48,22 @@ CSV_COLUMNS = SEED_COLUMNS + EXTRA_COLUMNS
 
 # First characters that make a spreadsheet evaluate a cell (OWASP "CSV injection").
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Bidirectional embeddings, overrides, isolates and marks (Unicode TR9): dropped.
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# C0 and C1 controls, DEL and the line and paragraph separators: each becomes a space.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def plain_text(text: str) -> str:
+    """``text`` on one line, without control characters or bidirectional overrides."""
+    return _CONTROL.sub(" ", _BIDI.sub("", text))
 
 
 def csv_safe(text: str) -> str:
-    """Neutralize a cell that a spreadsheet would evaluate as a formula."""
-    return "'" + text if text.startswith(FORMULA_START) else text
+    """Neutralize a cell that a spreadsheet would evaluate as a formula, after ``plain_text``."""
+    text = plain_text(text)
+    # A leading space does not stop every spreadsheet from reading " =1+1" as a formula.
+    return "'" + text if text.lstrip(" ").startswith(FORMULA_START) else text
 
 
 def primary_published(row: Row) -> PublishedFigure | None:
@@ -95,24 +110,29 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]{}|<>#!~])")
 
 def md(text: str) -> str:
     """Escape Markdown and HTML in untrusted text for a table cell."""
-    return _MD_SPECIAL.sub(r"\\\1", text.replace("&", "&amp;")).replace("\n", " ")
+    return _MD_SPECIAL.sub(r"\\\1", plain_text(text).replace("&", "&amp;"))
+
+
+# Characters that end or escape a link target, or the table cell around it ("|").
+_URL_DELIMITERS = frozenset(" ()<>|`\\")
 
 
 def md_url(url: str) -> str:
-    """A URL safe inside a Markdown link target (the schema already requires http(s))."""
-    return (
-        url.replace("(", "%28")
-        .replace(")", "%29")
-        .replace(" ", "%20")
-        .replace("<", "%3C")
-        .replace(">", "%3E")
+    """A URL safe inside a Markdown link target (the schema already requires http(s)):
+    delimiters, whitespace, controls and bidi characters are percent-encoded (UTF-8)."""
+    # isprintable() is false for every control, format (bidi) and separator character
+    # except the ASCII space, which is a delimiter.
+    return "".join(
+        quote(c, safe="") if c in _URL_DELIMITERS or not c.isprintable() else c for c in url
     )
 
 
 def _range(row: Row) -> str:
     est = row.estimate
     if est.flop_low == est.flop_high:
-        return "exact inputs"
+        # No input carried a low-high range: the figure is not thereby exact (GNMT's
+        # 1.4e20 FLOP is itself an estimate), its source just gave no bounds.
+        return "no stated range"
     low, high = flop_to_tfs_days(est.flop_low), flop_to_tfs_days(est.flop_high)
     return f"{format_sig(low)}–{format_sig(high)}"
 
@@ -123,7 +143,8 @@ def _published(row: Row) -> str:
         return "—"
     mark = " (1 multiply-add = 1)" if pub.convention == "multiply-add=1" else ""
     scope = " (one model, whole run)" if pub.scope == "run" else ""
-    return f"{format_sig(pub.value)} {pub.unit}{mark}{scope}"
+    # As the source printed it (17, 0.75, 2.661e+17), not rounded to our precision.
+    return f"{pub.value:g} {pub.unit}{mark}{scope}"
 
 
 def benchmark_title(b: Benchmark) -> str:
