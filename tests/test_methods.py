@@ -166,7 +166,7 @@ def test_invalid_inputs_are_rejected(data: dict[str, Any]) -> None:
 
 
 ranged = st.tuples(
-    st.floats(min_value=1e-3, max_value=1e6), st.floats(min_value=1.0, max_value=3.0)
+    st.floats(min_value=10.0, max_value=1e6), st.floats(min_value=1.0, max_value=3.0)
 ).map(lambda t: (t[0], t[0] / t[1], t[0] * t[1]))
 
 
@@ -202,3 +202,10 @@ def test_more_epochs_never_cost_less(epochs: float, factor: float) -> None:
         )
 
     assert flop(epochs) <= flop(epochs * factor)
+
+
+@pytest.mark.parametrize(("value", "word"), [(1e300, "inf"), (1e-300, "0")])
+def test_overflow_and_underflow_are_errors(value: float, word: str) -> None:
+    """Inputs that multiply out to inf or (nearly) zero FLOP are refused, never propagated."""
+    with pytest.raises(ValueError, match=f"the inputs give a compute of {word} FLOP"):
+        estimate(method="operations", forward_flop=q(value, "FLOP"), examples=q(value, "example"))

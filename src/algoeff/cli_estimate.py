@@ -96,7 +96,7 @@ def _emit(data: dict[str, Any], as_json: bool) -> None:
         raise click.UsageError("; ".join(lines)) from None
     try:
         estimate = model.compute.estimate(MethodContext())
-    except (LookupError, InputError) as exc:
+    except (LookupError, InputError, ValueError) as exc:
         raise click.UsageError(str(exc)) from None
     if as_json:
         print_json(estimate.as_dict())

@@ -8,7 +8,10 @@ input, so evaluating it with all inputs at their low (high) ends gives the low
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Literal
 
@@ -37,6 +40,8 @@ class Count(Quantity):
 
 
 DEFAULT_TOLERANCE = 0.01
+# One multiply-add. Anything less is not a training run but an input error.
+MIN_FLOP = 1.0
 
 
 @dataclass(frozen=True)
@@ -66,8 +71,25 @@ class Estimate:
     flop_high: float
     # One model's whole training run, before the fraction-to-target and the ensemble size.
     run_flop: float
-    formula: str
-    terms: tuple[tuple[str, str], ...] = field(default=())
+    # Writes the formula and its terms; called only when they are shown, since a large
+    # dataset is recomputed far more often than it is displayed.
+    derivation: Callable[[], tuple[str, tuple[tuple[str, str], ...]]] = field(
+        repr=False, compare=False
+    )
+
+    @cached_property
+    def _written(self) -> tuple[str, tuple[tuple[str, str], ...]]:
+        return self.derivation()
+
+    @property
+    def formula(self) -> str:
+        """The formula with the numbers filled in, ending in ``= <flop> FLOP``."""
+        return self._written[0]
+
+    @property
+    def terms(self) -> tuple[tuple[str, str], ...]:
+        """Named terms of the formula, for display."""
+        return self._written[1]
 
     @property
     def tfs_days(self) -> float:
@@ -139,27 +161,35 @@ class ComputeMethod(StrictModel):
         return scale
 
     def estimate(self, context: MethodContext | None = None) -> Estimate:
-        """Recompute the compute-to-target and its range from the inputs."""
+        """Recompute the compute-to-target and its range from the inputs.
+
+        Raises ValueError when the inputs multiply out to something that is not a finite,
+        positive number of FLOP (1e300 x 1e300 overflows; 1e-300 x 1e-300 underflows).
+        """
         ctx = context or MethodContext()
-        formula, terms = self.run_formula(ctx)
-        extra = ""
-        for label, q in (("fraction", self.fraction), ("ensemble", self.ensemble)):
-            if q is not None:
-                extra += f" × {fmt(q.value)} ({label})"
-                terms.append((label, fmt(q.value)))
         run = self.run_flop("value", ctx)
         flop = run * self._scale("value")
-        if extra:
-            formula = f"({formula}){extra}"
-        return Estimate(
-            method=self.name,
-            flop=flop,
-            flop_low=self.run_flop("low", ctx) * self._scale("low"),
-            flop_high=self.run_flop("high", ctx) * self._scale("high"),
-            run_flop=run,
-            formula=f"{formula} = {fmt(flop)} FLOP",
-            terms=tuple(terms),
-        )
+        low = self.run_flop("low", ctx) * self._scale("low")
+        high = self.run_flop("high", ctx) * self._scale("high")
+        for label, value in (("compute", flop), ("low end", low), ("high end", high)):
+            if not (math.isfinite(value) and value >= MIN_FLOP):
+                raise ValueError(
+                    f"the inputs give a {label} of {value:g} FLOP, "
+                    f"expected a finite number of at least {MIN_FLOP:g}"
+                )
+
+        def derivation() -> tuple[str, tuple[tuple[str, str], ...]]:
+            formula, terms = self.run_formula(ctx)
+            extra = ""
+            for label, q in (("fraction", self.fraction), ("ensemble", self.ensemble)):
+                if q is not None:
+                    extra += f" × {fmt(q.value)} ({label})"
+                    terms.append((label, fmt(q.value)))
+            if extra:
+                formula = f"({formula}){extra}"
+            return f"{formula} = {fmt(flop)} FLOP", tuple(terms)
+
+        return Estimate(self.name, flop, low, high, run, derivation)
 
 
 def at(q: Quantity | None, bound: Bound, default: float = 1.0) -> float:
