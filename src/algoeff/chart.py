@@ -17,8 +17,12 @@ optional extra, imported only here and only when called. The SVG groups
 
 from __future__ import annotations
 
+import hashlib
 import io
 import math
+import re
+from importlib import metadata
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from algoeff.errors import MissingExtraError
@@ -205,3 +209,60 @@ def frontier_svg(view: BenchmarkView, trend: Trend | None = None) -> str:
             metadata={"Creator": None, "Date": None, "Title": view.benchmark.name},
         )
     return out.getvalue()
+
+
+# The chart is stamped with a digest of everything it is drawn from (the rows, the
+# trend, this module's code, matplotlib's version) and a digest of the SVG itself,
+# so `algoeff check` can tell whether it is current without importing matplotlib
+# and drawing it again (several seconds on a large dataset): same inputs, same
+# drawing code, untouched file -> the same bytes.
+_STAMP = re.compile(r"<!-- algoeff-chart inputs=([0-9a-f]{32}) svg=([0-9a-f]{32}) -->\n")
+
+
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+def chart_inputs(view: BenchmarkView, trend: Trend | None) -> str:
+    """A digest of what the chart of ``view`` is drawn from."""
+    try:
+        mpl = metadata.version("matplotlib")
+    except metadata.PackageNotFoundError:
+        mpl = "absent"
+    b = view.benchmark
+    rows = [
+        (
+            r.entry.id,
+            r.entry.name,
+            r.entry.publication.date.isoformat(),
+            r.estimate.flop,
+            r.estimate.flop_low,
+            r.estimate.flop_high,
+            r.on_frontier,
+        )
+        for r in view.rows
+    ]
+    parts = [
+        Path(__file__).read_text(encoding="utf-8"),
+        mpl,
+        repr((b.id, b.name, b.label)),
+        repr(rows),
+        repr(sorted(trend.as_dict().items()) if trend else None),
+    ]
+    return _digest("\n".join(parts))
+
+
+def stamped_svg(view: BenchmarkView, trend: Trend | None = None) -> str:
+    """frontier_svg() with the stamp that is_current() reads, after the XML declaration."""
+    svg = frontier_svg(view, trend)
+    head, _, body = svg.partition("\n")
+    stamp = f"<!-- algoeff-chart inputs={chart_inputs(view, trend)} svg={_digest(svg)} -->\n"
+    return f"{head}\n{stamp}{body}"
+
+
+def is_current(text: str, view: BenchmarkView, trend: Trend | None) -> bool:
+    """Whether ``text`` is the stamped chart of these inputs, unedited since it was drawn."""
+    match = _STAMP.search(text)
+    if match is None or match.group(1) != chart_inputs(view, trend):
+        return False
+    return _digest(text[: match.start()] + text[match.end() :]) == match.group(2)
