@@ -31,16 +31,12 @@ def _relative_gap(a: float, b: float) -> float:
     return abs(a - b) / b
 
 
-def _quantities(value: object, prefix: str) -> Iterator[tuple[str, Quantity]]:
-    """Every Quantity inside a compute model, with its dotted field path."""
-    if isinstance(value, Quantity):
-        yield prefix, value
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            yield from _quantities(item, f"{prefix}.{i}")
-    elif isinstance(value, BaseModel):
-        for name in type(value).model_fields:
-            yield from _quantities(getattr(value, name), f"{prefix}.{name}")
+def _quantities(compute: BaseModel, prefix: str) -> Iterator[tuple[str, Quantity]]:
+    """Every input of a compute method (they are its direct fields), with its field path."""
+    for name in type(compute).model_fields:
+        value = getattr(compute, name)
+        if isinstance(value, Quantity):
+            yield f"{prefix}.{name}", value
 
 
 def check_recomputation(row: Row) -> list[Problem]:

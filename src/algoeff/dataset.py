@@ -45,10 +45,16 @@ class Dataset:
 
     def entries_of(self, benchmark_id: str) -> list[LoadedEntry]:
         """Entries of one benchmark, by publication date then id."""
-        return sorted(
-            (e for e in self.entries if e.entry.benchmark == benchmark_id),
-            key=lambda e: (e.entry.publication.date, e.entry.id),
-        )
+        return self._by_benchmark.get(benchmark_id, [])
+
+    @cached_property
+    def _by_benchmark(self) -> dict[str, list[LoadedEntry]]:
+        groups: dict[str, list[LoadedEntry]] = {}
+        for loaded in self.entries:
+            groups.setdefault(loaded.entry.benchmark, []).append(loaded)
+        for group in groups.values():
+            group.sort(key=lambda e: (e.entry.publication.date, e.entry.id))
+        return groups
 
 
 def is_dataset_root(path: Path) -> bool:
