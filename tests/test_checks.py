@@ -243,3 +243,27 @@ def test_undefined_benchmark_folder(write_dataset: Write) -> None:
     (root / "analysis" / "typo-level").mkdir()
     out = _messages(_errors(root))
     assert "typo-level: (folder): is not a benchmark defined in data/benchmarks.yaml" in out
+
+
+@pytest.mark.parametrize(
+    ("threshold", "ok"), [(90.0, True), (0.9, True), (0.5, False), (50.0, False)]
+)
+def test_measured_entry_must_use_the_benchmark_level(
+    write_dataset: Write, faster_entry: dict[str, Any], threshold: float, ok: bool
+) -> None:
+    """A measured entry's logs must be read at the benchmark's threshold (or it as a fraction of 1)."""
+    faster_entry["compute"] = {
+        "method": "measured",
+        "training_flop": 1e15,
+        "logs": ["run.jsonl"],
+        "metric": "top1",
+        "threshold": threshold,
+        "direction": "higher",
+    }
+    out = _messages(_errors(write_dataset({"faster": faster_entry})))
+    assert ("compute.threshold" not in out) is ok
+    if not ok:
+        assert (
+            f"compute.threshold: {threshold:g} is not the benchmark's level (expected 90 % (or 0.9))"
+            in out
+        )

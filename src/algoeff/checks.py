@@ -11,6 +11,7 @@ publication, and generated files in sync.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,7 +24,8 @@ from algoeff.derive import BenchmarkView, Row, derive
 from algoeff.errors import Problem
 from algoeff.fields import Quantity, arxiv_year_month
 from algoeff.loading import display_path
-from algoeff.schema import Benchmark
+from algoeff.methods import Measured
+from algoeff.schema import Benchmark, Entry
 from algoeff.units import to_flop
 
 
@@ -123,6 +125,7 @@ def check_entry(
                 f"{entry.result.value:g} does not reach the threshold",
                 f"{sign} {bench.threshold:g} {bench.metric.unit}",
             )
+        problems += _measured_level(entry, bench, shown)
         allowed = bench.training_data.allowed
         if allowed is not None:
             for i, name in enumerate(entry.training_data.datasets):
@@ -167,6 +170,39 @@ def check_entry(
     for field, cited_id in cited:
         if cited_id is not None and cited_id not in ids:
             add(field, f"cites {cited_id!r}, which is not in sources", f"one of {', '.join(ids)}")
+    return problems
+
+
+def _measured_level(entry: Entry, bench: Benchmark, shown: str) -> list[Problem]:
+    """A measured entry's logs must have been read at the benchmark's own level.
+
+    Logs often record a percentage as a fraction of one (top-5 0.791 for 79.1 %),
+    so a threshold 100 times smaller is the same level when the benchmark's unit is %.
+    """
+    compute = entry.compute
+    if not isinstance(compute, Measured):
+        return []
+    problems = []
+    scales = (1.0, 100.0) if bench.metric.unit == "%" else (1.0,)
+    if not any(math.isclose(compute.threshold * k, bench.threshold) for k in scales):
+        problems.append(
+            Problem(
+                shown,
+                "compute.threshold",
+                f"{compute.threshold:g} is not the benchmark's level",
+                f"{bench.threshold:g} {bench.metric.unit}"
+                + (f" (or {bench.threshold / 100:g})" if len(scales) > 1 else ""),
+            )
+        )
+    if compute.direction != bench.direction:
+        problems.append(
+            Problem(
+                shown,
+                "compute.direction",
+                f"{compute.direction!r} differs from the benchmark's",
+                repr(bench.direction),
+            )
+        )
     return problems
 
 
