@@ -290,3 +290,32 @@ def test_check_many_paths_reports_all(write_dataset: Write, tmp_path: Path) -> N
     assert result.exit_code == 1
     assert "x.yaml: (path): no dataset found at" in result.output
     assert "11 error(s)" in result.output  # the seed CSV's ten, and the stray path
+
+
+def test_int8_is_not_a_training_precision() -> None:
+    """int8 figures are TOPS, not FLOP/s: the hardware method refuses them."""
+    result = CliRunner().invoke(
+        cli,
+        [
+            "estimate",
+            "hardware",
+            "--count",
+            "1",
+            "--hours",
+            "1",
+            "--chip",
+            "A100",
+            "--precision",
+            "int8",
+        ],
+    )
+    assert result.exit_code == 2 and "'int8' is not one of" in result.output
+
+
+def test_option_names_in_errors() -> None:
+    """A bad --peak-tflops is reported under that name, not the model's field name."""
+    result = CliRunner().invoke(
+        cli, ["estimate", "hardware", "--count", "1", "--hours", "1", "--peak-tflops", "1e400"]
+    )
+    assert result.exit_code == 2
+    assert "--peak-tflops: inf: Input should be a finite number" in result.output

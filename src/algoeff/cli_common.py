@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -48,7 +47,3 @@ def report(problems: list[Problem], *, strict: bool = False) -> int:
     if problems:
         click.echo(f"{len(errors)} error(s), {warnings} warning(s)", err=True)
     return 1 if errors else 0
-
-
-def exit_with(status: int) -> None:
-    sys.exit(status)

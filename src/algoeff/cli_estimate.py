@@ -18,6 +18,7 @@ from rich.text import Text
 from algoeff.cli_common import json_option, print_json
 from algoeff.errors import InputError, ProblemsError
 from algoeff.fields import StrictModel
+from algoeff.hardware import TRAINING_PRECISIONS
 from algoeff.loading import validate
 from algoeff.methods import Compute, MethodContext
 from algoeff.methods.base import Estimate
@@ -79,9 +80,14 @@ def scaling_options(func: F) -> F:
     )(func)
 
 
+# Model fields whose option is spelt differently.
+_OPTION_NAMES = {"peak_tflop_per_s": "peak_tflops", "forward_flop": "forward_flops"}
+
+
 def _option_problem(field: str, message: str, expected: str) -> str:
     """A validation problem phrased in terms of the option the user typed."""
     name = field.removeprefix("compute").removeprefix(".").removesuffix(".value")
+    name = _OPTION_NAMES.get(name, name)
     where = f"--{name.replace('_', '-')}" if name else "options"
     return f"{where}: {message}" + (f" (expected {expected})" if expected else "")
 
@@ -182,7 +188,7 @@ def operations(
 @click.option("--chip", help="Accelerator in the hardware table, e.g. 'V100 SXM2'.")
 @click.option(
     "--precision",
-    type=click.Choice(["fp32", "tf32", "fp16", "bf16", "fp8", "int8"]),
+    type=click.Choice(TRAINING_PRECISIONS),
     help="Precision column of the table (dense figures only).",
 )
 @click.option(

@@ -14,7 +14,12 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 
 # Lower-case words joined by hyphens or dots; no slashes, so an id is always a safe file name.
 ID_PATTERN = r"^[a-z0-9](?:[a-z0-9.-]{0,78}[a-z0-9])?$"
-_URL_RE = re.compile(r"^https?://[^\s<>\"'`\\]+$")
+# No whitespace, quotes, angle brackets, backticks, backslashes, pipes, controls or
+# bidi overrides: a URL is pasted into Markdown tables, HTML attributes and CSV cells.
+_URL_RE = re.compile(r"https?://[^\s<>\"'`\\|\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]+")
+# C0/C1 controls (a line break is allowed only in long text) and bidi overrides, which
+# could forge lines in reports or reorder text on screen.
+_CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _ARXIV_RE = re.compile(r"^(\d{2})(0[1-9]|1[0-2])\.\d{4,5}$")
 
 
@@ -25,8 +30,20 @@ class StrictModel(BaseModel):
 
 
 def _check_url(value: str) -> str:
-    if not _URL_RE.match(value):
+    if not _URL_RE.fullmatch(value):
         raise ValueError(f"{value!r} is not an http(s) URL")
+    return value
+
+
+def _check_text(value: str) -> str:
+    if "\n" in value or "\t" in value or _CONTROL_RE.search(value):
+        raise ValueError("contains a line break, tab, control or bidi character")
+    return value
+
+
+def _check_long_text(value: str) -> str:
+    if _CONTROL_RE.search(value):
+        raise ValueError("contains a control or bidi character")
     return value
 
 
@@ -49,8 +66,8 @@ Id = Annotated[
 ]
 Url = Annotated[str, Field(max_length=2000), AfterValidator(_check_url)]
 ArxivId = Annotated[str, AfterValidator(_check_arxiv)]
-Text = Annotated[str, Field(min_length=1, max_length=500)]
-LongText = Annotated[str, Field(min_length=1, max_length=20_000)]
+Text = Annotated[str, Field(min_length=1, max_length=500), AfterValidator(_check_text)]
+LongText = Annotated[str, Field(min_length=1, max_length=20_000), AfterValidator(_check_long_text)]
 PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
 RelativeTolerance = Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)]

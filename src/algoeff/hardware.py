@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import Field
 
@@ -18,7 +18,9 @@ from algoeff.errors import InputError
 from algoeff.fields import LongText, PositiveFloat, StrictModel, Text, Url
 
 Precision = Literal["fp32", "tf32", "fp16", "bf16", "fp8", "int8"]
-PRECISIONS: tuple[str, ...] = ("fp32", "tf32", "fp16", "bf16", "fp8", "int8")
+# Precisions whose figure is FLOP/s; int8 is listed in TOPS and never a training peak.
+TrainingPrecision = Literal["fp32", "tf32", "fp16", "bf16", "fp8"]
+TRAINING_PRECISIONS: tuple[str, ...] = get_args(TrainingPrecision)
 
 
 class ChipSource(StrictModel):

@@ -24,7 +24,6 @@ FLOP_PER_PFS_DAY = 1e15 * SECONDS_PER_DAY
 ComputeUnit = Literal["FLOP", "tfs-day", "pfs-day"]
 Convention = Literal["multiply-add=2", "multiply-add=1"]
 
-CANONICAL_CONVENTION: Convention = "multiply-add=2"
 
 _UNIT_TO_OPERATIONS: dict[str, float] = {
     "FLOP": 1.0,

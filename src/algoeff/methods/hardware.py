@@ -13,6 +13,7 @@ from typing import Literal, Self
 from pydantic import Field, model_validator
 
 from algoeff.fields import Bound, Quantity, Text, UnitInterval
+from algoeff.hardware import TrainingPrecision
 from algoeff.methods.base import ComputeMethod, MethodContext, at, fmt
 from algoeff.units import SECONDS_PER_DAY, SECONDS_PER_HOUR
 
@@ -64,7 +65,9 @@ class Hardware(ComputeMethod):
     hours: Hours | None = Field(default=None, description="wall-clock training time")
     days: Days | None = Field(default=None, description="wall-clock training time")
     chip: Text | None = Field(default=None, description="accelerator name in the hardware table")
-    precision: Text | None = Field(default=None, description="precision column of the table")
+    precision: TrainingPrecision | None = Field(
+        default=None, description="precision column of the table (dense FLOP/s)"
+    )
     peak_tflop_per_s: PeakTflops | None = Field(
         default=None, description="peak (or assumed sustained) TFLOP/s per accelerator"
     )
