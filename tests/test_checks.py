@@ -174,7 +174,8 @@ def test_entry_before_baseline_is_a_warning(
     write_dataset: Write, faster_entry: dict[str, Any]
 ) -> None:
     """An entry published before the baseline is suspicious, not invalid."""
-    faster_entry["publication"].update(date="2013-01-01", arxiv=None)
+    faster_entry["publication"].update(date="2013-01-01", arxiv=None, url="https://example.org/faster")
+    faster_entry["sources"][0]["url"] = "https://example.org/faster"
     problems = check_dataset(write_dataset({"faster": faster_entry}), outputs=False)
     assert [(p.field, p.severity) for p in problems] == [("publication.date", "warning")]
 
@@ -267,3 +268,17 @@ def test_measured_entry_must_use_the_benchmark_level(
             f"compute.threshold: {threshold:g} is not the benchmark's level (expected 90 % (or 0.9))"
             in out
         )
+
+
+def test_arxiv_id_from_url(write_dataset: Write, faster_entry: dict[str, Any]) -> None:
+    """Without an arxiv field the URL's id still dates the entry; a field that contradicts it is an error."""
+    faster_entry["publication"]["arxiv"] = None
+    faster_entry["publication"]["date"] = "2013-01-04"
+    out = _messages(_errors(write_dataset({"faster": faster_entry})))
+    assert "publication.date: 2013-01-04 is not in the month of arXiv 1706.00002" in out
+    faster_entry["publication"].update(date="2017-06-01", arxiv="1409.01556")
+    out = _messages(_errors(write_dataset({"faster": faster_entry})))
+    assert (
+        "publication.arxiv: 1409.01556 is not the id in the URL https://arxiv.org/abs/1706.00002"
+        in out
+    )

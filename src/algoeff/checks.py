@@ -143,12 +143,20 @@ def check_entry(
             f"{date.isoformat()} is in the future",
             f"a date on or before {today}",
         )
-    if entry.publication.arxiv is not None:
-        year, month = arxiv_year_month(entry.publication.arxiv)
+    url_id = _ARXIV_URL.search(entry.publication.url)
+    arxiv = entry.publication.arxiv or (url_id.group(1) if url_id else None)
+    if url_id and entry.publication.arxiv and url_id.group(1) != entry.publication.arxiv:
+        add(
+            "publication.arxiv",
+            f"{entry.publication.arxiv} is not the id in the URL {entry.publication.url}",
+            url_id.group(1),
+        )
+    if arxiv is not None:
+        year, month = arxiv_year_month(arxiv)
         if (date.year, date.month) != (year, month):
             add(
                 "publication.date",
-                f"{date.isoformat()} is not in the month of arXiv {entry.publication.arxiv}",
+                f"{date.isoformat()} is not in the month of arXiv {arxiv}",
                 f"a date in {year}-{month:02d}",
             )
 
@@ -206,6 +214,7 @@ def _measured_level(entry: Entry, bench: Benchmark, shown: str) -> list[Problem]
     return problems
 
 
+_ARXIV_URL = re.compile(r"arxiv\.org/(?:abs|pdf)/(\d{4}\.\d{4,5})")
 _WORD = re.compile(r"[a-z0-9]+")
 
 

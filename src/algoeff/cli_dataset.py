@@ -190,7 +190,7 @@ def show(benchmark: str | None, root: Path | None, all_rows: bool, as_json: bool
         for r in view.rows if all_rows else view.frontier:
             pub = primary_published(r)
             published = (
-                "—" if pub is None else f"{format_sig(pub.value)} {pub.unit} ({pub.convention})"
+                "—" if pub is None else f"{pub.value:g} {pub.unit} ({pub.convention})"
             )
             cells = (
                 r.entry.name,
