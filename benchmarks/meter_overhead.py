@@ -96,14 +96,15 @@ def evaluation(arm: Arm, xt: torch.Tensor, yt: torch.Tensor) -> float:
     return time.perf_counter() - began
 
 
-def paired_pass(plain: Arm, metered: Arm, data: tuple[torch.Tensor, ...], rep: int
-                ) -> tuple[float, float]:
+def paired_pass(
+    plain: Arm, metered: Arm, data: tuple[torch.Tensor, ...], rep: int
+) -> tuple[float, float]:
     """One epoch and one evaluation on each arm, interleaved step by step (A B, then B A),
     so that a burst of load on a shared machine falls on both arms alike. Seconds each."""
     x, y, xt, yt = data
     a = b = 0.0
     for i, start in enumerate(range(0, TRAIN, BATCH)):
-        xb, yb = x[start:start + BATCH], y[start:start + BATCH]
+        xb, yb = x[start : start + BATCH], y[start : start + BATCH]
         if (i + rep) % 2 == 0:
             a += train_step(plain, xb, yb)
             b += train_step(metered, xb, yb)
@@ -275,7 +276,7 @@ def diagnose(reps: int = 400) -> dict[str, float]:
             for n in names:
                 step(n)
         for r in range(reps):
-            for n in names[r % len(names):] + names[:r % len(names)]:
+            for n in names[r % len(names) :] + names[: r % len(names)]:
                 times[n].append(step(n))
     base = statistics.median(times["plain"])
     return {n: statistics.median(times[n]) - base for n in names[1:]}
@@ -286,16 +287,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reps", type=int, default=21, help="interleaved repetitions")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
     parser.add_argument("--device", default="cpu", help="cpu or cuda (the training loop only)")
-    parser.add_argument("--diagnose", action="store_true",
-                        help="also time the meter's pieces, alone and inside the real loop")
+    parser.add_argument(
+        "--diagnose",
+        action="store_true",
+        help="also time the meter's pieces, alone and inside the real loop",
+    )
     args = parser.parse_args(argv)
     global DEVICE
     DEVICE = torch.device(args.device)
     torch.set_num_threads(args.threads)
     g = torch.Generator().manual_seed(0)
-    data = tuple(t.to(DEVICE) for t in (
-        torch.rand(TRAIN, 1, 8, 8, generator=g), torch.randint(0, 10, (TRAIN,), generator=g),
-        torch.rand(TEST, 1, 8, 8, generator=g), torch.randint(0, 10, (TEST,), generator=g)))
+    data = tuple(
+        t.to(DEVICE)
+        for t in (
+            torch.rand(TRAIN, 1, 8, 8, generator=g),
+            torch.randint(0, 10, (TRAIN,), generator=g),
+            torch.rand(TEST, 1, 8, 8, generator=g),
+            torch.randint(0, 10, (TEST,), generator=g),
+        )
+    )
 
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "run.jsonl"
@@ -316,8 +326,9 @@ def main(argv: list[str] | None = None) -> int:
         # Control: the same two models after close() removed the meter's hooks, for the
         # noise floor and any difference between the two instances themselves.
         unmetered: Arm = (metered_model, metered_opt, None)
-        control = [b / a for a, b in
-                   (paired_pass(plain, unmetered, data, r) for r in range(args.reps))]
+        control = [
+            b / a for a, b in (paired_pass(plain, unmetered, data, r) for r in range(args.reps))
+        ]
         extra, step = counting_cost(data, log, 7)
         overhead = per_step_cost(log, 9)
     calls = call_costs()
@@ -326,37 +337,55 @@ def main(argv: list[str] | None = None) -> int:
     ratio = statistics.median(ratios)
     q1, _, q3 = statistics.quantiles(ratios, n=4)
     print(f"date        {dt.date.today().isoformat()}")
-    print(f"machine     {platform.processor() or platform.machine()}, {platform.system()} "
-          f"{platform.release()}, {torch.get_num_threads()} torch thread(s)"
-          + (f"; {torch.cuda.get_device_name()}" if DEVICE.type == "cuda" else ""))
+    print(
+        f"machine     {platform.processor() or platform.machine()}, {platform.system()} "
+        f"{platform.release()}, {torch.get_num_threads()} torch thread(s)"
+        + (f"; {torch.cuda.get_device_name()}" if DEVICE.type == "cuda" else "")
+    )
     print(f"python      {platform.python_version()}, torch {torch.__version__}")
     print(f"command     python benchmarks/meter_overhead.py {' '.join(sys.argv[1:])}".rstrip())
-    print(f"loop        on {DEVICE}: {steps_per_pass} steps (batch {BATCH}) + 1 evaluation "
-          f"per pass, {args.reps} interleaved repetitions")
-    print(f"without     median {statistics.median(without) * 1e3:.1f} ms per pass "
-          f"({statistics.median(without) / steps_per_pass * 1e3:.2f} ms per step)")
+    print(
+        f"loop        on {DEVICE}: {steps_per_pass} steps (batch {BATCH}) + 1 evaluation "
+        f"per pass, {args.reps} interleaved repetitions"
+    )
+    print(
+        f"without     median {statistics.median(without) * 1e3:.1f} ms per pass "
+        f"({statistics.median(without) / steps_per_pass * 1e3:.2f} ms per step)"
+    )
     print(f"with meter  median {statistics.median(with_meter) * 1e3:.1f} ms per pass")
-    print(f"ratio       median {ratio:.4f} (quartiles {q1:.4f}-{q3:.4f}); target <= 1.01: "
-          f"{'met' if ratio <= 1.01 else 'NOT met'}")
+    print(
+        f"ratio       median {ratio:.4f} (quartiles {q1:.4f}-{q3:.4f}); target <= 1.01: "
+        f"{'met' if ratio <= 1.01 else 'NOT met'}"
+    )
     share = overhead / (statistics.median(without) / steps_per_pass)
     c1, c_median, c3 = statistics.quantiles(control, n=4)
-    print(f"control     the same two models, meter closed: median {c_median:.4f} "
-          f"(quartiles {c1:.4f}-{c3:.4f})")
-    print(f"per step    the meter's own work: {overhead * 1e6:.1f} us per step (tiny model, "
-          f"median of 9 x 2000 steps): {share:.2%} of this loop's step")
-    print(f"one call    of a Linear(8, 8) under no_grad: plain {calls['plain'] * 1e6:.1f} us, "
-          f"metered {calls['metered'] * 1e6:.1f} us, with two no-op module hooks "
-          f"{calls['hooks'] * 1e6:.1f} us")
+    print(
+        f"control     the same two models, meter closed: median {c_median:.4f} "
+        f"(quartiles {c1:.4f}-{c3:.4f})"
+    )
+    print(
+        f"per step    the meter's own work: {overhead * 1e6:.1f} us per step (tiny model, "
+        f"median of 9 x 2000 steps): {share:.2%} of this loop's step"
+    )
+    print(
+        f"one call    of a Linear(8, 8) under no_grad: plain {calls['plain'] * 1e6:.1f} us, "
+        f"metered {calls['metered'] * 1e6:.1f} us, with two no-op module hooks "
+        f"{calls['hooks'] * 1e6:.1f} us"
+    )
     if args.diagnose:
         for name, seconds in component_costs().items():
             print(f"alone       {name}: {seconds * 1e6:.2f} us")
         for name, seconds in diagnose().items():
             print(f"in the loop {name}: {seconds * 1e6:+.1f} us per step (median of 400)")
-    print(f"counted     {result.training_flop:.3e} training FLOP, "
-          f"{result.eval_flop:.3e} evaluation FLOP")
-    print(f"first step  of a new signature costs {extra * 1e3:.1f} ms extra "
-          f"({extra / step:.1f} plain steps); under 1 % after {extra / (0.01 * step):.0f} steps "
-          "of that signature")
+    print(
+        f"counted     {result.training_flop:.3e} training FLOP, "
+        f"{result.eval_flop:.3e} evaluation FLOP"
+    )
+    print(
+        f"first step  of a new signature costs {extra * 1e3:.1f} ms extra "
+        f"({extra / step:.1f} plain steps); under 1 % after {extra / (0.01 * step):.0f} steps "
+        "of that signature"
+    )
     return 0
 
 

@@ -86,21 +86,29 @@ def load() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     return f(x_train), torch.tensor(y_train), f(x_test), torch.tensor(y_test)
 
 
-def train(arch: str, seed: int, log_path: Path, threshold: float, max_epochs: int,
-          eval_every: int, data: tuple[torch.Tensor, ...]) -> None:
+def train(
+    arch: str,
+    seed: int,
+    log_path: Path,
+    threshold: float,
+    max_epochs: int,
+    eval_every: int,
+    data: tuple[torch.Tensor, ...],
+) -> None:
     """Train one model with the meter until the first evaluation at the threshold."""
     x_train, y_train, x_test, y_test = data
     torch.manual_seed(seed)
     model = ARCHITECTURES[arch]()
     opt = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
     order = torch.Generator().manual_seed(seed)
-    with ComputeMeter(model, threshold=threshold, metric="accuracy", log_path=log_path,
-                      seed=seed) as meter:
+    with ComputeMeter(
+        model, threshold=threshold, metric="accuracy", log_path=log_path, seed=seed
+    ) as meter:
         step = 0
         for _epoch in range(max_epochs):
             perm = torch.randperm(len(x_train), generator=order)
             for start in range(0, len(x_train), BATCH):
-                idx = perm[start:start + BATCH]
+                idx = perm[start : start + BATCH]
                 model.train()
                 with meter.step(examples=len(idx)):
                     loss = F.cross_entropy(model(x_train[idx]), y_train[idx])
@@ -119,20 +127,36 @@ def train(arch: str, seed: int, log_path: Path, threshold: float, max_epochs: in
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, default=Path("runs/digits"),
-                        help="folder for the run logs (default runs/digits)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("runs/digits"),
+        help="folder for the run logs (default runs/digits)",
+    )
     parser.add_argument("--threshold", type=float, default=0.9, help="test accuracy to reach")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--max-epochs", type=int, default=30)
-    parser.add_argument("--eval-every", type=int, default=10,
-                        help="evaluate every N steps (45 steps make an epoch)")
-    parser.add_argument("--arch", nargs="+", choices=list(ARCHITECTURES),
-                        default=list(ARCHITECTURES),
-                        help="architectures; the first is the baseline")
-    parser.add_argument("--emit-analysis", action="store_true",
-                        help="also write a measured analysis entry per architecture into --out")
-    parser.add_argument("--threads", type=int, default=1,
-                        help="torch CPU threads (1 keeps results bit-for-bit repeatable)")
+    parser.add_argument(
+        "--eval-every", type=int, default=10, help="evaluate every N steps (45 steps make an epoch)"
+    )
+    parser.add_argument(
+        "--arch",
+        nargs="+",
+        choices=list(ARCHITECTURES),
+        default=list(ARCHITECTURES),
+        help="architectures; the first is the baseline",
+    )
+    parser.add_argument(
+        "--emit-analysis",
+        action="store_true",
+        help="also write a measured analysis entry per architecture into --out",
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch CPU threads (1 keeps results bit-for-bit repeatable)",
+    )
     args = parser.parse_args(argv)
 
     torch.set_num_threads(args.threads)
@@ -140,8 +164,10 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     began = time.perf_counter()
     means: dict[str, float] = {}
-    print(f"digits: compute to reach test accuracy {args.threshold:g} "
-          f"(first evaluation at or above it, every {args.eval_every} steps)")
+    print(
+        f"digits: compute to reach test accuracy {args.threshold:g} "
+        f"(first evaluation at or above it, every {args.eval_every} steps)"
+    )
     for arch in args.arch:
         logs = [args.out / f"{arch}-seed{seed}.jsonl" for seed in args.seeds]
         for seed, path in zip(args.seeds, logs, strict=True):
@@ -150,25 +176,39 @@ def main(argv: list[str] | None = None) -> int:
         crossings = [log_crossing(log) for log in runlogs]
         missed = [p.name for p, c in zip(logs, crossings, strict=True) if not c.reached]
         if missed:
-            print(f"  {arch}: never reached {args.threshold:g} in {args.max_epochs} epochs "
-                  f"({', '.join(missed)}); raise --max-epochs or lower --threshold")
+            print(
+                f"  {arch}: never reached {args.threshold:g} in {args.max_epochs} epochs "
+                f"({', '.join(missed)}); raise --max-epochs or lower --threshold"
+            )
             return 1
         stats = spread(c.training_flop or 0.0 for c in crossings)
         assert stats is not None
         means[arch] = stats.mean
         per_example = runlogs[0].signatures["t1"].model_flop / BATCH
         epochs = [(c.examples or 0) / len(data[0]) for c in crossings]
-        print(f"  {arch:<11} {runlogs[0].header.model.parameters:>7} weights  "
-              f"{format_flop(per_example)} FLOP/example  "
-              f"{format_flop(stats.mean)} FLOP to target "
-              f"(min {format_flop(stats.min)}, max {format_flop(stats.max)}, n={stats.n}; "
-              f"{min(epochs):.2f}-{max(epochs):.2f} epochs)")
+        print(
+            f"  {arch:<11} {runlogs[0].header.model.parameters:>7} weights  "
+            f"{format_flop(per_example)} FLOP/example  "
+            f"{format_flop(stats.mean)} FLOP to target "
+            f"(min {format_flop(stats.min)}, max {format_flop(stats.max)}, n={stats.n}; "
+            f"{min(epochs):.2f}-{max(epochs):.2f} epochs)"
+        )
         if args.emit_analysis:
             entry_path = args.out / f"{arch}.yaml"
             write_measured_entry(
-                entry_path, runlogs, crossings, "accuracy", args.threshold, "higher", "first",
-                force=True, entry_id=arch, benchmark=f"digits-{round(args.threshold * 100)}",
-                name=f"{arch} (digits example)", model=arch, dataset="sklearn-digits",
+                entry_path,
+                runlogs,
+                crossings,
+                "accuracy",
+                args.threshold,
+                "higher",
+                "first",
+                force=True,
+                entry_id=arch,
+                benchmark=f"digits-{round(args.threshold * 100)}",
+                name=f"{arch} (digits example)",
+                model=arch,
+                dataset="sklearn-digits",
                 title="algoeff example: training compute to a fixed accuracy on digits",
                 url="https://scikit-learn.org/stable/datasets/toy_dataset.html",
             )

@@ -123,7 +123,7 @@ def read_mlperf(path: Path) -> MlperfLog:
         at = line.find(MARKER)
         if at < 0:
             continue
-        payload = line[at + len(MARKER):].strip()
+        payload = line[at + len(MARKER) :].strip()
         try:
             data = json.loads(payload)
         except json.JSONDecodeError as exc:
@@ -144,8 +144,14 @@ def read_mlperf(path: Path) -> MlperfLog:
         if not isinstance(metadata, dict):
             raise MlperfLogError(f"{shown}: line {number}: metadata: is not a JSON object")
         log.events.append(
-            Event(number, float(time_ms), str(data["key"]), data.get("value"), metadata,
-                  str(data.get("event_type", "")))
+            Event(
+                number,
+                float(time_ms),
+                str(data["key"]),
+                data.get("value"),
+                metadata,
+                str(data.get("event_type", "")),
+            )
         )
     if not log.events:
         raise MlperfLogError(f"{shown}: has no {MARKER} lines (expected an MLPerf Training log)")

@@ -294,9 +294,7 @@ def cached_runlog(path: Path) -> RunLog:
 def _check_schema_id(data: dict[str, Any], shown: str, number: int) -> None:
     found = data.get("schema")
     if data.get("record") == "header" and found != SCHEMA_ID:
-        raise _problem(
-            shown, number, "schema", f"{found!r} is not supported", f"{SCHEMA_ID!r}"
-        )
+        raise _problem(shown, number, "schema", f"{found!r} is not supported", f"{SCHEMA_ID!r}")
 
 
 @dataclass
@@ -316,53 +314,140 @@ def _add(log: RunLog, record: Any, number: int, shown: str, totals: _Totals) -> 
     if isinstance(record, Signature):
         if record.id in log.signatures:
             raise _problem(shown, number, "id", f"signature {record.id!r} is defined twice")
-        _expect(shown, number, "model_flop", record.model_flop,
-                record.forward_flop + record.backward_flop, "forward_flop + backward_flop")
-        _expect(shown, number, "hardware_flop", record.hardware_flop,
-                record.model_flop + record.recompute_flop, "model_flop + recompute_flop")
+        _expect(
+            shown,
+            number,
+            "model_flop",
+            record.model_flop,
+            record.forward_flop + record.backward_flop,
+            "forward_flop + backward_flop",
+        )
+        _expect(
+            shown,
+            number,
+            "hardware_flop",
+            record.hardware_flop,
+            record.model_flop + record.recompute_flop,
+            "model_flop + recompute_flop",
+        )
         log.signatures[record.id] = record
     elif isinstance(record, Steps):
         sig = log.signatures.get(record.signature)
         if sig is None or sig.kind != "train":
-            raise _problem(shown, number, "signature", f"{record.signature!r} is not a "
-                           "training signature defined above")
-        _expect(shown, number, "training_flop_per_step", record.training_flop_per_step,
-                sig.model_flop, f"model_flop of signature {sig.id}")
-        _expect(shown, number, "hardware_flop_per_step", record.hardware_flop_per_step,
-                sig.hardware_flop, f"hardware_flop of signature {sig.id}")
+            raise _problem(
+                shown,
+                number,
+                "signature",
+                f"{record.signature!r} is not a training signature defined above",
+            )
+        _expect(
+            shown,
+            number,
+            "training_flop_per_step",
+            record.training_flop_per_step,
+            sig.model_flop,
+            f"model_flop of signature {sig.id}",
+        )
+        _expect(
+            shown,
+            number,
+            "hardware_flop_per_step",
+            record.hardware_flop_per_step,
+            sig.hardware_flop,
+            f"hardware_flop of signature {sig.id}",
+        )
         totals.training_flop += record.steps * record.training_flop_per_step
         totals.hardware_flop += record.steps * record.hardware_flop_per_step
         totals.steps += record.steps
         totals.examples += record.examples
-        _expect(shown, number, "training_flop", record.training_flop, totals.training_flop,
-                "the previous total + steps x training_flop_per_step")
-        _expect(shown, number, "hardware_flop", record.hardware_flop, totals.hardware_flop,
-                "the previous total + steps x hardware_flop_per_step")
-        _expect(shown, number, "total_steps", record.total_steps, totals.steps,
-                "the previous total + steps")
-        _expect(shown, number, "total_examples", record.total_examples, totals.examples,
-                "the previous total + examples")
+        _expect(
+            shown,
+            number,
+            "training_flop",
+            record.training_flop,
+            totals.training_flop,
+            "the previous total + steps x training_flop_per_step",
+        )
+        _expect(
+            shown,
+            number,
+            "hardware_flop",
+            record.hardware_flop,
+            totals.hardware_flop,
+            "the previous total + steps x hardware_flop_per_step",
+        )
+        _expect(
+            shown,
+            number,
+            "total_steps",
+            record.total_steps,
+            totals.steps,
+            "the previous total + steps",
+        )
+        _expect(
+            shown,
+            number,
+            "total_examples",
+            record.total_examples,
+            totals.examples,
+            "the previous total + examples",
+        )
         log.steps.append(record)
     elif isinstance(record, Evaluation):
         _expect(shown, number, "index", record.index, len(log.evaluations) + 1, "the next index")
         if log.evaluations and record.training_flop < log.evaluations[-1].training_flop:
-            raise _problem(shown, number, "training_flop", "is lower than at the previous "
-                           "evaluation", "a running total")
+            raise _problem(
+                shown,
+                number,
+                "training_flop",
+                "is lower than at the previous evaluation",
+                "a running total",
+            )
         if log.header.world_size == 1:
             # One process: the evaluation's totals are exactly the steps logged before it.
-            _expect(shown, number, "training_flop", record.training_flop, totals.training_flop,
-                    "the total of the steps logged before it")
-            _expect(shown, number, "hardware_flop", record.hardware_flop, totals.hardware_flop,
-                    "the total of the steps logged before it")
-            _expect(shown, number, "examples", record.examples, totals.examples,
-                    "the total of the steps logged before it")
-            _expect(shown, number, "steps", record.steps, totals.steps,
-                    "the total of the steps logged before it")
+            _expect(
+                shown,
+                number,
+                "training_flop",
+                record.training_flop,
+                totals.training_flop,
+                "the total of the steps logged before it",
+            )
+            _expect(
+                shown,
+                number,
+                "hardware_flop",
+                record.hardware_flop,
+                totals.hardware_flop,
+                "the total of the steps logged before it",
+            )
+            _expect(
+                shown,
+                number,
+                "examples",
+                record.examples,
+                totals.examples,
+                "the total of the steps logged before it",
+            )
+            _expect(
+                shown,
+                number,
+                "steps",
+                record.steps,
+                totals.steps,
+                "the total of the steps logged before it",
+            )
         log.evaluations.append(record)
         log.evaluation_lines.append(number)
     elif isinstance(record, Final):
-        _expect(shown, number, "evaluations", record.evaluations, len(log.evaluations),
-                "the number of evaluation records")
+        _expect(
+            shown,
+            number,
+            "evaluations",
+            record.evaluations,
+            len(log.evaluations),
+            "the number of evaluation records",
+        )
         log.final = record
 
 
@@ -485,14 +570,31 @@ def first_crossing(
                 hardware = q.hardware_flop + s * (p.hardware_flop - q.hardware_flop)
                 wall = q.wall_seconds + s * (p.wall_seconds - q.wall_seconds)
         return Crossing(
-            reached=True, rule=rule, evaluation=p.index, metric_value=p.metric,
-            training_flop=flop, hardware_flop=hardware, examples=examples, steps=steps,
-            wall_seconds=wall, best_metric=best,
-            total_training_flop=points[-1].training_flop, evaluations=len(points), note=note,
+            reached=True,
+            rule=rule,
+            evaluation=p.index,
+            metric_value=p.metric,
+            training_flop=flop,
+            hardware_flop=hardware,
+            examples=examples,
+            steps=steps,
+            wall_seconds=wall,
+            best_metric=best,
+            total_training_flop=points[-1].training_flop,
+            evaluations=len(points),
+            note=note,
         )
     return Crossing(
-        reached=False, rule=rule, evaluation=None, metric_value=None, training_flop=None,
-        hardware_flop=None, examples=None, steps=None, wall_seconds=None, best_metric=best,
+        reached=False,
+        rule=rule,
+        evaluation=None,
+        metric_value=None,
+        training_flop=None,
+        hardware_flop=None,
+        examples=None,
+        steps=None,
+        wall_seconds=None,
+        best_metric=best,
         total_training_flop=points[-1].training_flop if points else 0.0,
         evaluations=len(points),
     )
@@ -501,16 +603,28 @@ def first_crossing(
 def points_of(log: RunLog, metric: str) -> list[Point]:
     """The evaluations of ``log`` that report ``metric``; an error when none does."""
     points = [
-        Point(e.index, e.metrics[metric], float(e.training_flop), float(e.examples),
-              float(e.steps), float(e.hardware_flop), e.wall_seconds)
+        Point(
+            e.index,
+            e.metrics[metric],
+            float(e.training_flop),
+            float(e.examples),
+            float(e.steps),
+            float(e.hardware_flop),
+            e.wall_seconds,
+        )
         for e in log.evaluations
         if metric in e.metrics
     ]
     if not points and log.evaluations:
         found = sorted({k for e in log.evaluations for k in e.metrics})
         line = log.evaluation_lines[0]
-        raise _problem(log.shown, line, "metrics", f"no evaluation reports {metric!r}",
-                       f"one of {', '.join(found)}")
+        raise _problem(
+            log.shown,
+            line,
+            "metrics",
+            f"no evaluation reports {metric!r}",
+            f"one of {', '.join(found)}",
+        )
     return points
 
 

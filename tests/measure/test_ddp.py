@@ -47,13 +47,18 @@ def _train(model: nn.Module, log_path: Path | None) -> dict[str, int | None]:
     rank = dist.get_rank() if dist.is_initialized() else 0
     meter.evaluate(acc=0.6 if rank == 0 else 0.1)
     result = meter.close()
-    return {"training_flop": result.training_flop, "examples": result.examples,
-            "steps": result.steps, "flop_to_target": result.flop_to_target}
+    return {
+        "training_flop": result.training_flop,
+        "examples": result.examples,
+        "steps": result.steps,
+        "flop_to_target": result.flop_to_target,
+    }
 
 
 def _worker(rank: int, port: int, out: str) -> None:
-    dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank,
-                            world_size=WORLD)
+    dist.init_process_group(
+        "gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=WORLD
+    )
     try:
         from torch.nn.parallel import DistributedDataParallel
 

@@ -55,8 +55,11 @@ def test_json_report(tmp_path: Path) -> None:
     data = json.loads(result.output)
     assert (data["metric"], data["threshold"], data["rule"]) == ("acc", 0.8, "first")
     assert [r["evaluation"] for r in data["runs"]] == [2, 3, 4]
-    assert [r["training_flop"] for r in data["runs"]] == [20 * PER_STEP, 30 * PER_STEP,
-                                                          40 * PER_STEP]
+    assert [r["training_flop"] for r in data["runs"]] == [
+        20 * PER_STEP,
+        30 * PER_STEP,
+        40 * PER_STEP,
+    ]
     assert data["runs"][0]["flop_per_example"] == PER_STEP / 8
     assert data["runs"][0]["seed"] == 0
     stats = data["training_flop"]
@@ -148,8 +151,16 @@ def emit(folder: Path, logs: list[Path], *extra: str) -> tuple[Any, Path]:
 
 def test_emitted_entry_validates_and_recomputes(tmp_path: Path) -> None:
     logs = three_seeds(tmp_path / "logs")
-    result, path = emit(tmp_path, logs, "--benchmark", "toy-level", "--url",
-                        "https://example.org/net", "--title", "A net")
+    result, path = emit(
+        tmp_path,
+        logs,
+        "--benchmark",
+        "toy-level",
+        "--url",
+        "https://example.org/net",
+        "--title",
+        "A net",
+    )
     assert result.exit_code == 0, result.output
     assert "wrote" in result.output
     assert "edit before submitting: training_data.datasets, publication.date" in result.output
@@ -167,15 +178,19 @@ def test_emitted_entry_validates_and_recomputes(tmp_path: Path) -> None:
     assert "logs/seed1.jsonl" in dict(est.terms)
     assert loaded.entry.result.value == 0.8  # the lowest metric at a crossing
     raw = yaml.safe_load(path.read_text())
-    assert raw["publication"] == {"title": "A net", "url": "https://example.org/net",
-                                  "date": raw["publication"]["date"]}
+    assert raw["publication"] == {
+        "title": "A net",
+        "url": "https://example.org/net",
+        "date": raw["publication"]["date"],
+    }
 
 
 def test_emit_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
     logs = three_seeds(tmp_path)
     assert emit(tmp_path, logs)[0].exit_code == 0
-    result = CliRunner().invoke(cli, ["measure", *map(str, logs), "--emit-analysis",
-                                      str(tmp_path / "measured-net.yaml")])
+    result = CliRunner().invoke(
+        cli, ["measure", *map(str, logs), "--emit-analysis", str(tmp_path / "measured-net.yaml")]
+    )
     assert result.exit_code == 1
     assert "exists; pass --force" in result.output
     assert emit(tmp_path, logs, "--force")[0].exit_code == 0
@@ -184,8 +199,9 @@ def test_emit_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
 
 def test_emit_refuses_logs_outside_the_entry_folder(tmp_path: Path) -> None:
     logs = three_seeds(tmp_path / "runs")
-    result = CliRunner().invoke(cli, ["measure", *map(str, logs), "--emit-analysis",
-                                      str(tmp_path / "analysis" / "x.yaml")])
+    result = CliRunner().invoke(
+        cli, ["measure", *map(str, logs), "--emit-analysis", str(tmp_path / "analysis" / "x.yaml")]
+    )
     assert result.exit_code == 1
     assert "lies outside" in result.output
     assert not (tmp_path / "analysis" / "x.yaml").exists()
@@ -193,8 +209,9 @@ def test_emit_refuses_logs_outside_the_entry_folder(tmp_path: Path) -> None:
 
 def test_emit_refuses_a_run_that_never_reached(tmp_path: Path) -> None:
     logs = [write_log(tmp_path / "a.jsonl", [0.5])]
-    result = CliRunner().invoke(cli, ["measure", str(logs[0]), "--emit-analysis",
-                                      str(tmp_path / "a.yaml")])
+    result = CliRunner().invoke(
+        cli, ["measure", str(logs[0]), "--emit-analysis", str(tmp_path / "a.yaml")]
+    )
     assert result.exit_code == 1
     assert "needs every run to reach it" in result.output
     assert not (tmp_path / "a.yaml").exists()
@@ -212,8 +229,13 @@ def test_log_paths_must_stay_inside_the_entry_folder() -> None:
 
 def test_method_without_entry_dir_or_with_missing_log(tmp_path: Path) -> None:
     m = Measured.model_validate(
-        {"method": "measured", "training_flop": 1.0, "metric": "acc", "threshold": 0.8,
-         "logs": ["nope.jsonl"]}
+        {
+            "method": "measured",
+            "training_flop": 1.0,
+            "metric": "acc",
+            "threshold": 0.8,
+            "logs": ["nope.jsonl"],
+        }
     )
     with pytest.raises(LookupError, match="needs its folder"):
         m.estimate(MethodContext())
@@ -225,10 +247,24 @@ def _checked(write_dataset: WriteDataset, tamper: Any = None) -> list[str]:
     """Emit a measured entry into a toy dataset, optionally edit its log, run the checks."""
     root = write_dataset()
     folder = root / "analysis" / "toy-level"
-    logs = [write_log(folder / "logs" / "seed0.jsonl", [80.0, 91.0, 95.0], metric="top1",
-                      threshold=90.0)]
-    result, _ = emit(folder, logs, "--dataset", "toy", "--url", "https://example.org/measured",
-                     "--title", "Measured net", "--date", "2020-01-15", "--force")
+    logs = [
+        write_log(
+            folder / "logs" / "seed0.jsonl", [80.0, 91.0, 95.0], metric="top1", threshold=90.0
+        )
+    ]
+    result, _ = emit(
+        folder,
+        logs,
+        "--dataset",
+        "toy",
+        "--url",
+        "https://example.org/measured",
+        "--title",
+        "Measured net",
+        "--date",
+        "2020-01-15",
+        "--force",
+    )
     assert result.exit_code == 0, result.output
     if tamper is not None:
         tamper(logs[0])
@@ -263,10 +299,10 @@ def test_check_fails_on_an_edited_flop_figure(write_dataset: WriteDataset) -> No
 def test_check_fails_when_stated_total_is_edited(write_dataset: WriteDataset) -> None:
     root = write_dataset()
     folder = root / "analysis" / "toy-level"
-    logs = [write_log(folder / "logs" / "seed0.jsonl", [80.0, 95.0], metric="top1",
-                      threshold=90.0)]
-    result, path = emit(folder, logs, "--dataset", "toy", "--url", "https://example.org/m",
-                        "--date", "2020-01-15")
+    logs = [write_log(folder / "logs" / "seed0.jsonl", [80.0, 95.0], metric="top1", threshold=90.0)]
+    result, path = emit(
+        folder, logs, "--dataset", "toy", "--url", "https://example.org/m", "--date", "2020-01-15"
+    )
     assert result.exit_code == 0
     data = yaml.safe_load(path.read_text())
     data["compute"]["training_flop"] *= 1.5
@@ -285,8 +321,16 @@ def test_every_measured_and_runlog_field_is_documented() -> None:
     from algoeff.runlog import Evaluation, Final, Header, ModelSummary, Signature, Steps
 
     doc = (Path(__file__).resolve().parents[2] / "docs" / "measuring-training.md").read_text()
-    models: list[type[BaseModel]] = [Measured, MeasuredRun, Header, ModelSummary, Signature,
-                                     Steps, Evaluation, Final]
+    models: list[type[BaseModel]] = [
+        Measured,
+        MeasuredRun,
+        Header,
+        ModelSummary,
+        Signature,
+        Steps,
+        Evaluation,
+        Final,
+    ]
     shared = {"tolerance", "fraction", "ensemble", "method", "record"}  # the base's, or the tag
     missing = [
         f"{m.__name__}.{info.alias or name}"

@@ -160,7 +160,11 @@ class Checkpointed(nn.Module):
     def __init__(self, use_checkpoint: bool, reentrant: bool = False) -> None:
         super().__init__()
         torch.manual_seed(0)
-        self.a, self.b, self.c = nn.Linear(IN, HIDDEN), nn.Linear(HIDDEN, HIDDEN), nn.Linear(HIDDEN, OUT)
+        self.a, self.b, self.c = (
+            nn.Linear(IN, HIDDEN),
+            nn.Linear(HIDDEN, HIDDEN),
+            nn.Linear(HIDDEN, OUT),
+        )
         self.use_checkpoint, self.reentrant = use_checkpoint, reentrant
 
     def middle(self, h: torch.Tensor) -> torch.Tensor:
@@ -256,7 +260,11 @@ def test_log_matches_result_and_groups_steps(tmp_path: Path) -> None:
     assert log.header.model.class_name == "Sequential"
     assert log.header.model.parameters == sum(p.numel() for p in model.parameters())
     assert [(s.signature, s.steps) for s in log.steps] == [
-        ("t1", 4), ("t1", 4), ("t1", 2), ("t2", 1), ("t1", 2)
+        ("t1", 4),
+        ("t1", 4),
+        ("t1", 2),
+        ("t2", 1),
+        ("t1", 2),
     ]
     assert log.steps[-1].training_flop == result.training_flop
     assert log.evaluations[0].training_flop == result.training_flop
@@ -264,8 +272,10 @@ def test_log_matches_result_and_groups_steps(tmp_path: Path) -> None:
     assert log.final.training_flop == result.training_flop
     assert log.final.examples == 12 * 8 + 5
     sig = log.signatures["t1"]
-    assert (sig.forward_flop, sig.model_flop) == (2 * 8 * (IN * HIDDEN + HIDDEN * OUT),
-                                                 analytic_step_flop(8))
+    assert (sig.forward_flop, sig.model_flop) == (
+        2 * 8 * (IN * HIDDEN + HIDDEN * OUT),
+        analytic_step_flop(8),
+    )
 
 
 def test_a_run_cut_off_leaves_a_readable_log(tmp_path: Path) -> None:

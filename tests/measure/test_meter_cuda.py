@@ -34,8 +34,10 @@ def test_fused_attention_trains_at_three_times_forward(dtype: torch.dtype) -> No
     model = Attention()
     meter = ComputeMeter(model, log_path=None)
     for _ in range(3):
-        q, k, v = (torch.randn(B, H, T, D, device="cuda", dtype=dtype, requires_grad=True)
-                   for _ in range(3))
+        q, k, v = (
+            torch.randn(B, H, T, D, device="cuda", dtype=dtype, requires_grad=True)
+            for _ in range(3)
+        )
         with meter.step(examples=B):
             model(q, k, v).float().sum().backward()
     result = meter.result
@@ -73,8 +75,11 @@ def test_checkpoint_on_cuda_is_hardware_only() -> None:
 
         def forward(self, x: torch.Tensor) -> torch.Tensor:
             h = self.a(x)
-            h = checkpoint(lambda t: torch.relu(self.b(t)), h, use_reentrant=False) \
-                if self.use else torch.relu(self.b(h))
+            h = (
+                checkpoint(lambda t: torch.relu(self.b(t)), h, use_reentrant=False)
+                if self.use
+                else torch.relu(self.b(h))
+            )
             return self.c(h)
 
     results = []

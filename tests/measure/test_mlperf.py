@@ -23,19 +23,34 @@ from algoeff.mlperf import (
 )
 
 A100_BF16 = 312e12
-SYSTEM = {"number_of_nodes": "2", "accelerators_per_node": 8,
-          "accelerator_model_name": "NVIDIA A100-SXM4-80GB"}
+SYSTEM = {
+    "number_of_nodes": "2",
+    "accelerators_per_node": 8,
+    "accelerator_model_name": "NVIDIA A100-SXM4-80GB",
+}
 
 
 def event(time_ms: float, key: str, value: Any = None, prefix: str = "", **metadata: Any) -> str:
-    body = {"namespace": "", "time_ms": time_ms, "event_type": "POINT_IN_TIME", "key": key,
-            "value": value, "metadata": {"file": "train.py", "lineno": 1, **metadata}}
+    body = {
+        "namespace": "",
+        "time_ms": time_ms,
+        "event_type": "POINT_IN_TIME",
+        "key": key,
+        "value": value,
+        "metadata": {"file": "train.py", "lineno": 1, **metadata},
+    }
     return f"{prefix}:::MLLOG {json.dumps(body)}"
 
 
-def mlperf_log(path: Path, accuracies: tuple[float, ...] = (0.5, 0.7, 0.76, 0.78), *,
-               samples_count: bool = False, prefix: str = "", extra: list[str] | None = None,
-               start: bool = True) -> Path:
+def mlperf_log(
+    path: Path,
+    accuracies: tuple[float, ...] = (0.5, 0.7, 0.76, 0.78),
+    *,
+    samples_count: bool = False,
+    prefix: str = "",
+    extra: list[str] | None = None,
+    start: bool = True,
+) -> Path:
     """Four epochs of 1,000 samples; an evaluation 100 s apart after run_start at 2 s."""
     lines = [
         "some launcher output that is not an event",
@@ -51,8 +66,9 @@ def mlperf_log(path: Path, accuracies: tuple[float, ...] = (0.5, 0.7, 0.76, 0.78
         if samples_count:
             meta = {"samples_count": 900 * i}
         lines.append(event(2000 + 100_000 * i, "eval_accuracy", acc, prefix, **meta))
-    lines.append(event(2000 + 100_000 * len(accuracies) + 500, "run_stop", None, prefix,
-                       status="success"))
+    lines.append(
+        event(2000 + 100_000 * len(accuracies) + 500, "run_stop", None, prefix, status="success")
+    )
     lines += extra or []
     path.write_text("\n".join(lines) + "\n")
     return path
@@ -106,8 +122,10 @@ def test_detection(tmp_path: Path) -> None:
     ("build", "pattern"),
     [
         (lambda p: mlperf_log(p, start=False), r"run_start: is missing"),
-        (lambda p: mlperf_log(p, extra=[":::MLLOG {broken", event(1, "x")]),
-         r"r\.log: line 12: the event after :::MLLOG is not JSON"),
+        (
+            lambda p: mlperf_log(p, extra=[":::MLLOG {broken", event(1, "x")]),
+            r"r\.log: line 12: the event after :::MLLOG is not JSON",
+        ),
         (lambda p: mlperf_log(p, extra=[':::MLLOG {"key": "x"}']), r"line 12: time_ms: is missing"),
         (lambda p: mlperf_log(p, extra=[event("soon", "x")]), r"line 12: time_ms: 'soon' is not"),
         (lambda p: p.write_text("no events here\n") and p, r"has no :::MLLOG lines"),
@@ -158,8 +176,18 @@ def test_cli_counted_and_hardware_figures(tmp_path: Path) -> None:
     log = mlperf_log(tmp_path / "r.log")
     system = tmp_path / "system.json"
     system.write_text(json.dumps(SYSTEM))
-    result = cli_run(log, "--threshold", "0.759", "--flop-per-example", "1e9",
-                     "--system-json", system, "--precision", "bf16", "--json")
+    result = cli_run(
+        log,
+        "--threshold",
+        "0.759",
+        "--flop-per-example",
+        "1e9",
+        "--system-json",
+        system,
+        "--precision",
+        "bf16",
+        "--json",
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     row = data["runs"][0]
@@ -169,8 +197,20 @@ def test_cli_counted_and_hardware_figures(tmp_path: Path) -> None:
     assert row["counted_flop"] == 3e12
     assert row["hardware_flop"] == pytest.approx(16 * 300 * A100_BF16 * 0.33)
     assert data["hardware_flop"]["n"] == 1
-    text = cli_run(log, "--mlperf", "--threshold", "0.759", "--flop-per-example", "1e9",
-                   "--accelerators", "4", "--peak-tflop-per-s", "100", "--utilization", "0.5")
+    text = cli_run(
+        log,
+        "--mlperf",
+        "--threshold",
+        "0.759",
+        "--flop-per-example",
+        "1e9",
+        "--accelerators",
+        "4",
+        "--peak-tflop-per-s",
+        "100",
+        "--utilization",
+        "0.5",
+    )
     assert text.exit_code == 0, text.output
     assert "counted:  3.00e+12 FLOP" in text.output
     assert f"hardware: {4 * 300 * 100e12 * 0.5:.2e} FLOP (4 x stated 100 TFLOP/s" in text.output

@@ -43,44 +43,92 @@ def write_log(
 ) -> Path:
     """A valid log: one signature, ``steps_per_eval`` steps then an evaluation per metric value."""
     writer = RunLogWriter(path)
-    writer.write(Header(
-        record="header", schema_id=SCHEMA_ID, started_at="2024-05-01T12:00:00+00:00",
-        algoeff_version="0.1.0", torch_version="2.13.0", device="cpu", world_size=1, rank=0,
-        seed=seed, model=ModelSummary(class_name="Toy", parameters=100), metric=metric,
-        threshold=threshold, direction=direction,  # type: ignore[arg-type]
-        counter="test", flop_convention="multiply-add=2", flush_every=100,
-    ))
-    writer.write(Signature(
-        record="signature", id="t1", kind="train", inputs="float32[8, 4]", training=True,
-        grad_enabled=True, forward_flop=flop_per_step // 4, backward_flop=flop_per_step // 2,
-        recompute_flop=flop_per_step // 4, model_flop=flop_per_step // 4 + flop_per_step // 2,
-        hardware_flop=flop_per_step,
-    ))
+    writer.write(
+        Header(
+            record="header",
+            schema_id=SCHEMA_ID,
+            started_at="2024-05-01T12:00:00+00:00",
+            algoeff_version="0.1.0",
+            torch_version="2.13.0",
+            device="cpu",
+            world_size=1,
+            rank=0,
+            seed=seed,
+            model=ModelSummary(class_name="Toy", parameters=100),
+            metric=metric,
+            threshold=threshold,
+            direction=direction,  # type: ignore[arg-type]
+            counter="test",
+            flop_convention="multiply-add=2",
+            flush_every=100,
+        )
+    )
+    writer.write(
+        Signature(
+            record="signature",
+            id="t1",
+            kind="train",
+            inputs="float32[8, 4]",
+            training=True,
+            grad_enabled=True,
+            forward_flop=flop_per_step // 4,
+            backward_flop=flop_per_step // 2,
+            recompute_flop=flop_per_step // 4,
+            model_flop=flop_per_step // 4 + flop_per_step // 2,
+            hardware_flop=flop_per_step,
+        )
+    )
     model = flop_per_step // 4 + flop_per_step // 2
     steps = 0
     crossed = False
     for i, value in enumerate(metrics, start=1):
         steps += steps_per_eval
-        writer.write(Steps(
-            record="steps", signature="t1", steps=steps_per_eval, examples=steps_per_eval * batch,
-            training_flop_per_step=model, hardware_flop_per_step=flop_per_step,
-            training_flop=steps * model, hardware_flop=steps * flop_per_step, total_steps=steps,
-            total_examples=steps * batch, wall_seconds=float(i),
-        ))
+        writer.write(
+            Steps(
+                record="steps",
+                signature="t1",
+                steps=steps_per_eval,
+                examples=steps_per_eval * batch,
+                training_flop_per_step=model,
+                hardware_flop_per_step=flop_per_step,
+                training_flop=steps * model,
+                hardware_flop=steps * flop_per_step,
+                total_steps=steps,
+                total_examples=steps * batch,
+                wall_seconds=float(i),
+            )
+        )
         hit = (value >= threshold) if direction == "higher" else (value <= threshold)
-        writer.write(Evaluation(
-            record="evaluation", index=i, metrics={metric: value}, training_flop=steps * model,
-            hardware_flop=steps * flop_per_step, examples=steps * batch, steps=steps,
-            eval_flop=i * 10, wall_seconds=float(i), crossed=hit and not crossed,
-        ))
+        writer.write(
+            Evaluation(
+                record="evaluation",
+                index=i,
+                metrics={metric: value},
+                training_flop=steps * model,
+                hardware_flop=steps * flop_per_step,
+                examples=steps * batch,
+                steps=steps,
+                eval_flop=i * 10,
+                wall_seconds=float(i),
+                crossed=hit and not crossed,
+            )
+        )
         crossed = crossed or hit
     if final:
-        writer.write(Final(
-            record="final", training_flop=steps * model, hardware_flop=steps * flop_per_step,
-            examples=steps * batch, steps=steps, eval_flop=len(metrics) * 10,
-            evaluations=len(metrics), wall_seconds=float(len(metrics)), flop_to_target=None,
-            ended_at="2024-05-01T12:01:00+00:00",
-        ))
+        writer.write(
+            Final(
+                record="final",
+                training_flop=steps * model,
+                hardware_flop=steps * flop_per_step,
+                examples=steps * batch,
+                steps=steps,
+                eval_flop=len(metrics) * 10,
+                evaluations=len(metrics),
+                wall_seconds=float(len(metrics)),
+                flop_to_target=None,
+                ended_at="2024-05-01T12:01:00+00:00",
+            )
+        )
     writer.close()
     return path
 
@@ -287,7 +335,9 @@ def test_runlog_module_does_not_import_torch() -> None:
     import subprocess
     import sys
 
-    code = "import sys, algoeff.runlog, algoeff.mlperf, algoeff.methods.measured; " \
+    code = (
+        "import sys, algoeff.runlog, algoeff.mlperf, algoeff.methods.measured; "
         "import algoeff.measure.cli_measure; print('torch' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -454,8 +454,12 @@ class ComputeMeter:
                     break
                 described.append(("T", a.shape, a.dtype, a.device))
             else:
-                return (("tuple", tuple(described)), _NO_KWARGS, module.training,
-                        torch.is_grad_enabled())
+                return (
+                    ("tuple", tuple(described)),
+                    _NO_KWARGS,
+                    module.training,
+                    torch.is_grad_enabled(),
+                )
         return (_describe(args), _describe(kwargs), module.training, torch.is_grad_enabled())
 
     def _before_call(
@@ -495,8 +499,13 @@ class ComputeMeter:
         counter.__exit__(None, None, None)
         if failed:
             return
-        count = _Count(f"e{len(self._eval) + 1}", self._eval_key, counter.forward,
-                       counter.backward, counter.recompute)
+        count = _Count(
+            f"e{len(self._eval) + 1}",
+            self._eval_key,
+            counter.forward,
+            counter.backward,
+            counter.recompute,
+        )
         self._eval[self._eval_key] = count
         self._eval_flop += count.model
         self._write(self._signature_record(count, "eval"))
@@ -532,8 +541,13 @@ class ComputeMeter:
         first = self._step_calls[0]
         full = tuple(self._step_calls)
         if counter is not None:
-            count = _Count(f"t{len(self._train) + 1}", full, counter.forward, counter.backward,
-                           counter.recompute)
+            count = _Count(
+                f"t{len(self._train) + 1}",
+                full,
+                counter.forward,
+                counter.backward,
+                counter.recompute,
+            )
             self._train[full] = count
             self._first[first] = full
             if len(full) == 1:

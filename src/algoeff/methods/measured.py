@@ -146,8 +146,12 @@ class Measured(ComputeMethod):
             assert c.training_flop is not None
             assert c.examples is not None
             terms.append(
-                (name, f"{fmt(c.training_flop)} FLOP at evaluation {c.evaluation} "
-                 f"({fmt(c.examples)} examples, {fmt(c.training_flop / c.examples)} FLOP/example)")
+                (
+                    name,
+                    f"{fmt(c.training_flop)} FLOP at evaluation {c.evaluation} "
+                    f"({fmt(c.examples)} examples, "
+                    f"{fmt(c.training_flop / c.examples)} FLOP/example)",
+                )
             )
         parts = " + ".join(fmt(c.training_flop or 0.0) for _, c in crossings)
         n = len(crossings)
