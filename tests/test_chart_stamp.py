@@ -52,3 +52,11 @@ def test_changed_data_makes_chart_stale(write_dataset: Write, faster_entry: dict
     assert CliRunner().invoke(cli, ["render", "--root", str(root)]).exit_code == 0
     assert svg.read_bytes() != before
     assert _check(root).exit_code == 0
+
+
+def test_dollar_signs_in_names_are_text(write_dataset: Write, faster_entry: dict[str, Any]) -> None:
+    """A name with $ signs is drawn literally, never parsed as mathtext (which could fail)."""
+    faster_entry["name"] = r"Cheap $\frac{ net $"
+    root, svg = _rendered(write_dataset, faster_entry)
+    assert svg.is_file()
+    assert _check(root).exit_code == 0

@@ -50,6 +50,12 @@ RC_PARAMS: dict[Any, Any] = {
 }
 
 
+def _literal(text: str) -> str:
+    """Entry text drawn as written: matplotlib would read $...$ as mathematics (and fail on a
+    stray one)."""
+    return text.replace("$", r"\$")
+
+
 def _tfs(flop: float) -> float:
     return flop_to_tfs_days(flop)
 
@@ -115,7 +121,7 @@ def _draw(fig: Any, view: BenchmarkView, trend: Trend | None) -> None:
         # the last point gets its label below and to the left, away from the edge.
         near_end = r is frontier[-1] and x > first_x + 0.8 * (last_x - first_x)
         ax.annotate(
-            r.entry.name,
+            _literal(r.entry.name),
             (x, y),
             xytext=(-5 if near_end else 5, -4),
             textcoords="offset points",
@@ -169,7 +175,7 @@ def _draw(fig: Any, view: BenchmarkView, trend: Trend | None) -> None:
     ax.set_xlim(first_x - 0.4, last_x + 0.4)
     ax.set_xlabel("publication date")
     ax.set_ylabel("training compute to reach the level (tfs-days, log scale)")
-    ax.set_title(bench.name, loc="left", fontsize=10)
+    ax.set_title(_literal(bench.name), loc="left", fontsize=10)
     ax.grid(True, which="major", axis="y", color="#e5e5e5", linewidth=0.6)
     # Frontiers fall from top left to bottom right, which leaves the lower left free.
     headline = None
