@@ -339,3 +339,15 @@ def test_every_measured_and_runlog_field_is_documented() -> None:
         if name not in shared and f"`{info.alias or name}`" not in doc
     ]
     assert missing == []
+
+
+def test_percent_writes_the_result_as_a_percentage(write_dataset: WriteDataset) -> None:
+    """Logs in fractions of one, a benchmark in %: --percent makes result.value reach 90 %."""
+    root = write_dataset()
+    folder = root / "analysis" / "toy-level"
+    logs = [write_log(folder / "logs" / "seed0.jsonl", [0.8, 0.95], metric="top1", threshold=0.9)]
+    args = ["--dataset", "toy", "--url", "https://example.org/p", "--date", "2020-01-15"]
+    result, path = emit(folder, logs, *args, "--percent")
+    assert result.exit_code == 0, result.output
+    assert load_entry(path).entry.result.value == pytest.approx(95.0)
+    assert [str(p) for p in check_dataset(root, outputs=False) if "measured-net" in p.path] == []

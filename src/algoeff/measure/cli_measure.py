@@ -99,6 +99,12 @@ def _whole(value: float | None) -> float | int | None:
 )
 @click.option("--dataset", help="Training dataset id. Default: a placeholder to edit.")
 @click.option(
+    "--percent",
+    is_flag=True,
+    help="The logs record a fraction of one and the benchmark a percentage: write "
+    "result.value x 100.",
+)
+@click.option(
     "--mlperf",
     is_flag=True,
     help="Read the logs as MLPerf Training logs (detected from :::MLLOG anyway).",
@@ -424,6 +430,7 @@ def entry_data(
         date = date.date()
     values = [c.training_flop or 0.0 for c in crossings]
     mean = sum(values) / len(values)
+    scale = 100.0 if options.get("percent") else 1.0
     url = pick("url", PLACEHOLDER_URL, "publication.url")
     title = pick("title", f"EDIT ME: the publication of {model}", "publication.title")
     runs = [
@@ -461,9 +468,10 @@ def entry_data(
             "date": date if date is not None else started,
         },
         "result": {
-            "value": min(c.metric_value or 0.0 for c in crossings),
+            "value": min(c.metric_value or 0.0 for c in crossings) * scale,
             "source": "runs",
-            "where": f"evaluation records of the run logs ({metric}, lowest over runs)",
+            "where": f"evaluation records of the run logs ({metric}, lowest over runs"
+            + (", x 100 as a percentage)" if scale != 1 else ")"),
         },
         "training_data": {"datasets": [pick("dataset", PLACEHOLDER_ID, "training_data.datasets")]},
         "compute": {
