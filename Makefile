@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 ALGOEFF := $(VENV)/bin/algoeff
 SITE_DIR ?= _site
 
-.PHONY: run test lint typecheck bench bench-counting bench-llama bench-meter bench-scale clean
+.PHONY: run test lint typecheck example bench bench-counting bench-llama bench-meter bench-scale clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ test: $(VENV)/.installed-test
 	$(PY) -m mypy
 	$(PY) -m pytest
 
+# The paper's experiment in miniature: three architectures on scikit-learn's digits.
+example: $(VENV)/.installed-test
+	$(PY) examples/digits_efficiency.py --out runs/digits
+
 # Benchmarks (not tests): each writes its table to stdout; results are kept in docs/benchmarks.md.
 bench: bench-counting bench-llama bench-meter bench-scale
 
@@ -54,7 +58,7 @@ bench-llama: $(VENV)/.installed-test
 	$(PY) benchmarks/count_llama.py
 
 bench-meter: $(VENV)/.installed-test
-	$(PY) benchmarks/meter_overhead.py
+	$(PY) benchmarks/meter_overhead.py --reps 31
 
 bench-scale: $(VENV)/.installed-run
 	$(PY) benchmarks/scale.py
