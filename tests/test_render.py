@@ -232,23 +232,36 @@ def test_csv_cells_drop_controls_and_bidi(text: str, expected: str) -> None:
     assert csv_safe(text) == expected
 
 
-def test_hostile_text_renders_inert(write_dataset: Write, faster_entry: dict[str, Any]) -> None:
-    """End to end: bidi overrides, CR and tab in a name and | or a bidi override in a URL (which
-    the schema allows) leave the README table's cells and the CSV's rows intact."""
+def test_hostile_text_is_refused_at_the_schema(
+    write_dataset: Write, faster_entry: dict[str, Any]
+) -> None:
+    """Bidi overrides, CR and tab in a name, and | or a bidi override in a URL, never reach the
+    outputs: the schema refuses them, and render writes nothing."""
     faster_entry["name"] = "Fast\u202eer\r\tnet"
     faster_entry["analysis"]["url"] = "https://example.org/a|b\u202ec(d)"
     root = write_dataset({"faster": faster_entry})
     result = CliRunner().invoke(cli, ["render", "--root", str(root)])
-    assert result.exit_code == 0, result.output
-    readme = (root / "README.md").read_text()
-    assert "\u202e" not in readme and "\r" not in readme and "\t" not in readme
-    row = _table_row(readme, "Faster  net")
-    assert "(https://example.org/a%7Cb%E2%80%AEc%28d%29)" in row
-    assert row.count("|") - row.count("\\|") == 9
-    text = (root / "efficiency_sota.csv").read_text()
-    assert "\u202e" not in text and "\r" not in text
-    rows = list(csv.reader(io.StringIO(text)))
-    assert rows[2][2] == "Faster  net" and len(rows) == 3
+    assert result.exit_code == 1
+    assert (
+        "faster.yaml: name: contains a line break, tab, control or bidi character" in result.output
+    )
+    assert (
+        "faster.yaml: analysis.url:" in result.output and "is not an http(s) URL" in result.output
+    )
+    assert not (root / "efficiency_sota.csv").exists()
+
+
+def test_tables_neutralize_hostile_text_anyway() -> None:
+    """Second line of defence: the table writers neutralize what the schema would refuse."""
+    from algoeff.tables import csv_safe, md, md_url
+
+    cell = md("Fast\u202eer\r\tnet | [x](y)")
+    assert "\u202e" not in cell and "\r" not in cell and "\t" not in cell
+    assert "\\|" in cell and "\\[x\\]" in cell
+    assert (
+        md_url("https://example.org/a|b\u202ec(d)") == "https://example.org/a%7Cb%E2%80%AEc%28d%29"
+    )
+    assert "\u202e" not in csv_safe("x\u202ey") and csv_safe("=1+1").startswith("'")
 
 
 def test_readme_without_markers_is_an_error(write_dataset: Write) -> None:
