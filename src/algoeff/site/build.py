@@ -24,12 +24,13 @@ from importlib import resources
 from pathlib import Path
 
 from algoeff.dataset import Dataset, load_dataset
-from algoeff.derive import derive
+from algoeff.derive import BenchmarkView, derive
 from algoeff.errors import InputError, MissingExtraError, Problem, ProblemsError
 from algoeff.loading import display_path
 from algoeff.site import downloads, entry_page, pages
-from algoeff.site.summary import Headline, headline, try_fit_trend
+from algoeff.site.summary import Headline, headline
 from algoeff.site.templates import safe_url
+from algoeff.site.trends import TrendFits
 
 DEFAULT_OUT = Path("_site")
 DEFAULT_REPO_URL = "https://github.com/algoeff/algoeff/blob/main/"
@@ -82,25 +83,60 @@ def _prepare(out: Path) -> None:
 
 
 class _Writer:
-    """Writes files under one folder, creating each parent folder once.
+    """Writes files under one folder, creating each folder once.
 
-    Plain os calls on strings: with 10,000 entry pages, pathlib's per-call
-    overhead was a visible share of the build.
+    Plain os calls on strings: with 10,000 entry pages in 10,000 folders,
+    pathlib's and open()'s per-call overhead was a visible share of the build.
+    The folder is new (a staging folder), so a file is created, never replaced.
     """
+
+    _FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
 
     def __init__(self, root: Path) -> None:
         self.root = str(root)
         self.made: set[str] = {""}
         self.count = 0
 
-    def write(self, rel: str, data: bytes | str) -> None:
-        parent, _, _ = rel.rpartition("/")
+    def _folder(self, rel: str) -> None:
+        """Create the folder ``rel`` (POSIX, relative) and any missing parents."""
+        parent = rel.rpartition("/")[0]
         if parent not in self.made:
-            os.makedirs(os.path.join(self.root, parent), exist_ok=True)
-            self.made.add(parent)
-        with open(os.path.join(self.root, rel), "wb") as handle:
-            handle.write(data.encode() if isinstance(data, str) else data)
+            self._folder(parent)
+        os.mkdir(os.path.join(self.root, rel))
+        self.made.add(rel)
+
+    def write(self, rel: str, data: bytes | str) -> None:
+        folder = rel.rpartition("/")[0]
+        if folder not in self.made:
+            self._folder(folder)
+        raw = memoryview(data.encode() if isinstance(data, str) else data)
+        fd = os.open(os.path.join(self.root, rel), self._FLAGS, 0o666)
+        try:
+            while raw:  # a regular file takes it in one call; the loop is for safety
+                raw = raw[os.write(fd, raw) :]
+        finally:
+            os.close(fd)
         self.count += 1
+
+
+class _Paths:
+    """Entry files as repository paths (analysis/<benchmark>/<entry>.yaml), else None.
+
+    The dataset's files sit under its root, so a string prefix decides almost
+    every case; Path.resolve() (two system calls per path) is the fallback for
+    paths that reach the root through a link or ``..``.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.prefix = os.path.join(str(root), "")
+
+    def __call__(self, path: Path) -> str | None:
+        text = str(path)
+        if text.startswith(self.prefix) and ".." not in text:
+            rel = text[len(self.prefix) :]
+            return rel if os.sep == "/" else rel.replace(os.sep, "/")
+        return relative_path(path, self.root)
 
 
 def relative_path(path: Path, root: Path) -> str | None:
@@ -115,10 +151,39 @@ def relative_path(path: Path, root: Path) -> str | None:
         return None
 
 
-def write_site(
-    dataset: Dataset, headlines: list[Headline], writer: _Writer, repo_url: str, plotly: bytes
+def entry_paths(dataset: Dataset, views: list[BenchmarkView]) -> downloads.Paths:
+    """(benchmark id, entry id) -> the entry's file in the repository, for every row."""
+    relative = _Paths(dataset.root)
+    return {
+        (row.entry.benchmark, row.entry.id): relative(row.loaded.path)
+        for view in views
+        for row in view.rows
+    }
+
+
+def write_entry_pages(
+    views: list[BenchmarkView], paths: downloads.Paths, writer: _Writer, repo_url: str
 ) -> None:
-    """Every page, asset and download of the site."""
+    """One page per entry; they need no trend, so they can be written while the fits run."""
+    for view in views:
+        render = entry_page.EntryPages(view)
+        for row in view.rows:
+            rel = paths[row.entry.benchmark, row.entry.id]
+            shown = rel or f"analysis/{row.entry.benchmark}/{row.entry.id}.yaml"
+            url = repo_url + rel if rel is not None else None
+            writer.write(
+                pages.entry_href(row.entry.benchmark, row.entry.id), render(row, url, shown)
+            )
+
+
+def write_summary_pages(
+    dataset: Dataset,
+    headlines: list[Headline],
+    paths: downloads.Paths,
+    writer: _Writer,
+    plotly: bytes,
+) -> None:
+    """Everything but the entry pages: assets, home, benchmark pages, downloads."""
     views = [h.view for h in headlines]
     csv = downloads.csv_bytes(dataset, views)
     writer.write(MARKER, MARKER_TEXT)
@@ -130,24 +195,21 @@ def write_site(
     writer.write(pages.DOWNLOADS, pages.downloads_page(csv is not None))
     if csv is not None:
         writer.write(f"downloads/{pages.CSV_NAME}", csv)
-    paths = {
-        (row.entry.benchmark, row.entry.id): relative_path(row.loaded.path, dataset.root)
-        for h in headlines
-        for row in h.view.rows
-    }
     writer.write(f"downloads/{pages.JSON_NAME}", downloads.everything_json(headlines, paths))
     for name, data in downloads.schema_files().items():
         writer.write(f"downloads/{name}", data)
     for h in headlines:
         writer.write(pages.benchmark_href(h.view.benchmark.id), pages.benchmark_page(h))
-        for row in h.view.rows:
-            rel = paths[row.entry.benchmark, row.entry.id]
-            shown = rel or f"analysis/{row.entry.benchmark}/{row.entry.id}.yaml"
-            url = repo_url + rel if rel is not None else None
-            writer.write(
-                pages.entry_href(row.entry.benchmark, row.entry.id),
-                entry_page.entry_page(row, h.view, url, shown),
-            )
+
+
+def write_site(
+    dataset: Dataset, headlines: list[Headline], writer: _Writer, repo_url: str, plotly: bytes
+) -> None:
+    """Every page, asset and download of the site, the trends already fitted."""
+    views = [h.view for h in headlines]
+    paths = entry_paths(dataset, views)
+    write_entry_pages(views, paths, writer, repo_url)
+    write_summary_pages(dataset, headlines, paths, writer, plotly)
 
 
 def build_site(
@@ -172,14 +234,18 @@ def build_site(
                 ),
             ]
         )
-    headlines = [headline(v, try_fit_trend(v)) for v in views]
 
     out = out.absolute()
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
         writer = _Writer(staging)
-        write_site(dataset, headlines, writer, repo_url, plotly)
+        paths = entry_paths(dataset, views)
+        with TrendFits(views) as fits:
+            write_entry_pages(views, paths, writer, repo_url)
+            trends = fits.result()
+        headlines = [headline(v, t) for v, t in zip(views, trends, strict=True)]
+        write_summary_pages(dataset, headlines, paths, writer, plotly)
         if out.exists():
             shutil.rmtree(out)
         staging.rename(out)

@@ -14,7 +14,15 @@ from algoeff.methods.base import fmt
 from algoeff.schema import Entry, PublishedFigure
 from algoeff.site.pages import ENTRY_BASE, benchmark_href, reduction_range, target
 from algoeff.site.summary import DASH, factor, tfs, tfs_range
-from algoeff.site.templates import definitions, esc, ext_link, page, table
+from algoeff.site.templates import (
+    breadcrumbs_from,
+    crumb,
+    definitions,
+    esc,
+    ext_link,
+    page,
+    table,
+)
 from algoeff.units import FLOP_PER_MULTIPLY_ADD, format_flop, to_flop
 
 ARXIV_ABS = "https://arxiv.org/abs/"
@@ -50,6 +58,9 @@ def _quantity_range(q: Quantity) -> str:
 _SHOWN_APART = frozenset({"method", "training_flop", "tolerance"})
 
 
+_INPUT_HEADERS = ("Input", "Value", "Range", "Unit", "Source", "Where", "Note")
+
+
 def _inputs(entry: Entry, known: set[str]) -> tuple[list[list[str]], list[tuple[str, str]]]:
     """Rows of the inputs table (quantities) and the method's other settings."""
     compute = entry.compute
@@ -63,8 +74,8 @@ def _inputs(entry: Entry, known: set[str]) -> tuple[list[list[str]], list[tuple[
             quantities.append(
                 [
                     esc(name),
-                    esc(fmt(value.value)),
-                    esc(_quantity_range(value)),
+                    fmt(value.value),  # numbers: nothing to escape
+                    _quantity_range(value),
                     esc(value.unit),
                     _source_ref(value.source, known),
                     esc(value.where or ""),
@@ -155,87 +166,110 @@ def _paragraphs(text: str | None, css: str = "prose") -> str:
     return "".join(f'<p class="{css}">{esc(b)}</p>\n' for b in blocks)
 
 
-def entry_page(row: Row, view: BenchmarkView, file_url: str | None, file_shown: str) -> str:
-    e = row.entry
-    b = view.benchmark
-    est = row.estimate
-    base = ENTRY_BASE
-    known = {s.id for s in e.sources}
-    pub = e.publication
-    pub_items = [
-        ("Title", ext_link(pub.url, pub.title)),
-        ("Date", esc(pub.date.isoformat())),
-    ]
-    if pub.arxiv:
-        pub_items.append(("arXiv", ext_link(ARXIV_ABS + pub.arxiv, pub.arxiv)))
-    if pub.venue:
-        pub_items.append(("Venue", esc(pub.venue)))
-    model = e.model + (f" ({e.variant})" if e.variant else "")
-    result = e.result
-    result_text = f"{result.value:g} {b.metric.unit} ({b.metric.name}); target {target(b)}"
-    result_items = [
-        ("Model", esc(model)),
-        ("Result", esc(result_text)),
-        (
-            "Result source",
-            _source_ref(result.source, known) + (f", {esc(result.where)}" if result.where else ""),
-        ),
-    ]
-    if result.note:
-        result_items.append(("Result note", esc(result.note)))
-    td = e.training_data
-    data_items = [("Datasets", esc(", ".join(td.datasets)))]
-    if td.augmentation:
-        data_items.append(("Augmentation", esc(td.augmentation)))
-    if td.note:
-        data_items.append(("Note", esc(td.note)))
-    data_items.append(("Benchmark rule", esc(b.training_data.rule)))
+class EntryPages:
+    """Renders the entry pages of one benchmark; what they all share is built once.
 
-    quantities, settings = _inputs(e, known)
-    inputs = (
-        table(
-            f"Inputs of the {est.method} method, each with its unit, range and source",
-            ["Input", "Value", "Range", "Unit", "Source", "Where", "Note"],
-            quantities,
-            css="inputs",
+    A site has thousands of entry pages over a few benchmarks: the benchmark's
+    escaped name, rule and target and the breadcrumbs' first links are the same
+    on each of them.
+    """
+
+    def __init__(self, view: BenchmarkView) -> None:
+        b = view.benchmark
+        self.view = view
+        self.benchmark_name = esc(b.name)
+        # esc works character by character, so the parts of a text can be escaped apart.
+        self.result_tail = esc(f" {b.metric.unit} ({b.metric.name}); target {target(b)}")
+        self.rule = esc(b.training_data.rule)
+        self.title_tail = f" · {b.name} · algoeff"
+        self.crumbs_head = crumb(ENTRY_BASE, "index.html", "Home") + crumb(
+            ENTRY_BASE, benchmark_href(b.id), b.name
         )
-        if quantities
-        else "<p>This method has no numeric inputs.</p>\n"
-    )
-    compute_items = [
-        ("Canonical compute", esc(f"{format_flop(est.flop)} FLOP = {tfs(est.flop)} tfs-days")),
-        (
-            "Range",
-            esc(
-                "none: every input is exact"
-                if est.flop_low == est.flop_high
-                else f"{format_flop(est.flop_low)}–{format_flop(est.flop_high)} FLOP "
-                f"({tfs_range(est.flop_low, est.flop_high)} tfs-days)"
+
+    def __call__(self, row: Row, file_url: str | None, file_shown: str) -> str:
+        """The page of ``row``, linking its file at ``file_url`` (shown as ``file_shown``)."""
+        e = row.entry
+        view = self.view
+        est = row.estimate
+        known = {s.id for s in e.sources}
+        pub = e.publication
+        pub_items = [
+            ("Title", ext_link(pub.url, pub.title)),
+            ("Date", pub.date.isoformat()),  # digits and dashes: nothing to escape
+        ]
+        if pub.arxiv:
+            pub_items.append(("arXiv", ext_link(ARXIV_ABS + pub.arxiv, pub.arxiv)))
+        if pub.venue:
+            pub_items.append(("Venue", esc(pub.venue)))
+        model = e.model + (f" ({e.variant})" if e.variant else "")
+        result = e.result
+        result_source = _source_ref(result.source, known)
+        if result.where:
+            result_source += f", {esc(result.where)}"
+        result_items = [
+            ("Model", esc(model)),
+            ("Result", esc(f"{result.value:g}") + self.result_tail),
+            ("Result source", result_source),
+        ]
+        if result.note:
+            result_items.append(("Result note", esc(result.note)))
+        td = e.training_data
+        data_items = [("Datasets", esc(", ".join(td.datasets)))]
+        if td.augmentation:
+            data_items.append(("Augmentation", esc(td.augmentation)))
+        if td.note:
+            data_items.append(("Note", esc(td.note)))
+        data_items.append(("Benchmark rule", self.rule))
+
+        quantities, settings = _inputs(e, known)
+        inputs = (
+            table(
+                f"Inputs of the {est.method} method, each with its unit, range and source",
+                _INPUT_HEADERS,
+                quantities,
+                css="inputs",
+            )
+            if quantities
+            else "<p>This method has no numeric inputs.</p>\n"
+        )
+        compute_tfs = esc(tfs(est.flop))
+        compute_items = [
+            (
+                "Canonical compute",
+                esc(f"{format_flop(est.flop)} FLOP = ") + compute_tfs + " tfs-days",
             ),
-        ),
-        ("Reduction vs baseline", esc(_reduction_text(row, view))),
-        ("Stated in the entry", _stated(e, est.flop)),
-        ("On the frontier", "yes" if row.on_frontier else "no"),
-    ]
-    compute_items += [(name, value) for name, value in settings]
-    terms = ""
-    if est.terms:
-        terms = "<h3>Terms of the formula</h3>\n" + definitions(
-            (name, esc(value)) for name, value in est.terms
+            (
+                "Range",
+                esc(
+                    "none: every input is exact"
+                    if est.flop_low == est.flop_high
+                    else f"{format_flop(est.flop_low)}–{format_flop(est.flop_high)} FLOP "
+                    f"({tfs_range(est.flop_low, est.flop_high)} tfs-days)"
+                ),
+            ),
+            ("Reduction vs baseline", esc(_reduction_text(row, view))),
+            ("Stated in the entry", _stated(e, est.flop)),
+            ("On the frontier", "yes" if row.on_frontier else "no"),
+        ]
+        compute_items += settings
+        terms = ""
+        if est.terms:
+            terms = "<h3>Terms of the formula</h3>\n" + definitions(
+                (name, esc(value)) for name, value in est.terms
+            )
+        analysis = ext_link(e.analysis.url, e.analysis.name)
+        sources = "".join(
+            f'<li id="source-{esc(s.id)}">{ext_link(s.url, s.title)}'
+            f'{f" — {esc(s.where)}" if s.where else ""} <span class="id">[{esc(s.id)}]</span></li>'
+            for s in e.sources
         )
-    analysis = ext_link(e.analysis.url, e.analysis.name)
-    sources = "".join(
-        f'<li id="source-{esc(s.id)}">{ext_link(s.url, s.title)}'
-        f'{f" — {esc(s.where)}" if s.where else ""} <span class="id">[{esc(s.id)}]</span></li>'
-        for s in e.sources
-    )
-    repo = (
-        f'<a href="{esc(file_url)}" rel="noopener noreferrer"><code>{esc(file_shown)}</code></a>'
-        if file_url
-        else f"<code>{esc(file_shown)}</code>"
-    )
-    body = f"""<h1>{esc(e.name)}</h1>
-<p class="lead">{esc(b.name)}: {esc(tfs(est.flop))} tfs-days by the
+        repo = f"<code>{esc(file_shown)}</code>"
+        if file_url:
+            repo = f'<a href="{esc(file_url)}" rel="noopener noreferrer">{repo}</a>'
+
+        notes = f"<section><h2>Notes</h2>{_paragraphs(e.notes)}</section>" if e.notes else ""
+        body = f"""<h1>{esc(e.name)}</h1>
+<p class="lead">{self.benchmark_name}: {compute_tfs} tfs-days by the
 <strong>{esc(est.method)}</strong> method; analysis by {analysis}. Source file: {repo}.</p>
 <section><h2>Publication</h2>
 {definitions(pub_items)}</section>
@@ -247,14 +281,15 @@ def entry_page(row: Row, view: BenchmarkView, file_url: str | None, file_shown: 
 {terms}{inputs}{definitions(compute_items)}</section>
 <section><h2>Published figures</h2>
 {_published(row, known)}</section>
-{f"<section><h2>Notes</h2>{_paragraphs(e.notes)}</section>" if e.notes else ""}
+{notes}
 <section><h2>Sources</h2>
 <ol class="sources">{sources}</ol>
 </section>
 """
-    return page(
-        title=f"{e.name} · {b.name} · algoeff",
-        base=base,
-        body=body,
-        trail=[("index.html", "Home"), (benchmark_href(b.id), b.name), (None, e.name)],
-    )
+        crumbs = breadcrumbs_from(self.crumbs_head + crumb(ENTRY_BASE, None, e.name))
+        return page(title=e.name + self.title_tail, base=ENTRY_BASE, body=body, crumbs=crumbs)
+
+
+def entry_page(row: Row, view: BenchmarkView, file_url: str | None, file_shown: str) -> str:
+    """The page of one entry (EntryPages renders many of one benchmark faster)."""
+    return EntryPages(view)(row, file_url, file_shown)

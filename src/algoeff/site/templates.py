@@ -10,11 +10,12 @@ no text can close the ``<script>`` element it sits in (the HTML standard's
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import re
 from collections.abc import Iterable, Sequence
-from string import Template
+from operator import add
 from urllib.parse import urlsplit
 
 # Same shape as the schema's URL rule (algoeff.fields), applied again at output time.
@@ -28,36 +29,43 @@ CSP = (
     "form-action 'none'"
 )
 
-PAGE = Template("""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="$csp">
-<meta name="referrer" content="no-referrer">
-<title>$title</title>
+
+def _head(base: str) -> str:
+    """The document up to ``<title>`` and from ``</title>`` to the content, for one ``base``."""
+    return f"""</title>
 <link rel="icon" href="data:,">
-<link rel="stylesheet" href="${base}assets/style.css">
+<link rel="stylesheet" href="{base}assets/style.css">
 </head>
 <body>
 <a class="skip" href="#main">Skip to the content</a>
 <header class="site-header">
 <nav aria-label="Site">
-<a class="brand" href="${base}index.html">algoeff</a>
-<a href="${base}index.html#benchmarks">Benchmarks</a>
-<a href="${base}downloads/index.html">Downloads</a>
+<a class="brand" href="{base}index.html">algoeff</a>
+<a href="{base}index.html#benchmarks">Benchmarks</a>
+<a href="{base}downloads/index.html">Downloads</a>
 </nav>
 </header>
 <main id="main">
-$breadcrumbs$body
+"""
+
+
+_DOCTYPE = f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="{html.escape(CSP, quote=True)}">
+<meta name="referrer" content="no-referrer">
+<title>"""
+_FOOT = """
 </main>
 <footer class="site-footer">
 <p>Training compute to reach a fixed level of performance, recomputed from each
 analysis' inputs. One multiply-add counts as 2 FLOP; 1 tfs-day = 8.64e16 FLOP.</p>
 </footer>
-$scripts</body>
-</html>
-""")
+"""
+# A site has three depths of page ('', '../', '../../', '../../../'): built once each.
+_HEADS: dict[str, str] = {}
 
 
 NUM = ' class="num"'
@@ -108,15 +116,21 @@ def script_json(data: object) -> str:
     )
 
 
+def crumb(base: str, href: str | None, label: str) -> str:
+    """One breadcrumb: a link (``href`` relative to the site root), or the current page."""
+    if href is None:
+        return f'<li aria-current="page">{esc(label)}</li>'
+    return f"<li>{link(base + href, label)}</li>"
+
+
+def breadcrumbs_from(items: str) -> str:
+    """The breadcrumb list around already-rendered ``crumb`` items."""
+    return f'<nav class="crumbs" aria-label="Breadcrumb"><ol>{items}</ol></nav>\n'
+
+
 def breadcrumbs(base: str, trail: Sequence[tuple[str | None, str]]) -> str:
     """A breadcrumb list; ``trail`` holds (href relative to the site root, or None, label)."""
-    items = []
-    for href, label in trail:
-        if href is None:
-            items.append(f'<li aria-current="page">{esc(label)}</li>')
-        else:
-            items.append(f"<li>{link(base + href, label)}</li>")
-    return f'<nav class="crumbs" aria-label="Breadcrumb"><ol>{"".join(items)}</ol></nav>\n'
+    return breadcrumbs_from("".join(crumb(base, href, label) for href, label in trail))
 
 
 def page(
@@ -126,17 +140,19 @@ def page(
     body: str,
     trail: Sequence[tuple[str | None, str]] = (),
     scripts: Iterable[str] = (),
+    crumbs: str | None = None,
 ) -> str:
-    """A whole HTML document; ``base`` leads back to the site root ('' or '../../')."""
+    """A whole HTML document; ``base`` leads back to the site root ('' or '../../').
+
+    ``crumbs``, when given, is the breadcrumb list already rendered, in place of ``trail``.
+    """
+    head = _HEADS.get(base)
+    if head is None:
+        head = _HEADS[base] = _head(base)
     tags = "".join(f'<script src="{esc(base + s)}" defer></script>\n' for s in scripts)
-    return PAGE.substitute(
-        csp=esc(CSP),
-        title=esc(title),
-        base=base,
-        breadcrumbs=breadcrumbs(base, trail) if trail else "",
-        body=body,
-        scripts=tags,
-    )
+    if crumbs is None:
+        crumbs = breadcrumbs(base, trail) if trail else ""
+    return "".join((_DOCTYPE, esc(title), head, crumbs, body, _FOOT, tags, "</body>\n</html>\n"))
 
 
 def table(
@@ -153,27 +169,47 @@ def table(
     ``headers`` and ``caption`` are escaped here; ``rows`` hold cells already
     rendered (escaped text or links). ``numeric`` columns are right-aligned.
     """
+    numeric = tuple(numeric)
+    lines = [_table_head(caption, tuple(headers), numeric, css)]
+    for row in rows:
+        opens, closes = _cell_tags(len(row), numeric, row_header)
+        lines.append(f"<tr>{''.join(map(add, map(add, opens, row), closes))}</tr>")
+    lines.append("</tbody></table></div>\n")
+    return "\n".join(lines)
+
+
+@functools.lru_cache(maxsize=256)
+def _table_head(caption: str, headers: tuple[str, ...], numeric: tuple[int, ...], css: str) -> str:
+    """Everything before the first row; the same few tables repeat on thousands of pages."""
     cls = f' class="{esc(css)}"' if css else ""
     head = "".join(
         f'<th scope="col"{NUM if i in numeric else ""}>{esc(h)}</th>' for i, h in enumerate(headers)
     )
-    lines = [f'<div class="table-wrap"><table{cls}>', f"<caption>{esc(caption)}</caption>"]
-    lines.append(f"<thead><tr>{head}</tr></thead>")
-    lines.append("<tbody>")
-    for row in rows:
-        cells = []
-        for i, cell in enumerate(row):
-            num = NUM if i in numeric else ""
-            if i == 0 and row_header:
-                cells.append(f'<th scope="row"{num}>{cell}</th>')
-            else:
-                cells.append(f"<td{num}>{cell}</td>")
-        lines.append(f"<tr>{''.join(cells)}</tr>")
-    lines.append("</tbody></table></div>")
-    return "\n".join(lines) + "\n"
+    return (
+        f'<div class="table-wrap"><table{cls}>\n<caption>{esc(caption)}</caption>\n'
+        f"<thead><tr>{head}</tr></thead>\n<tbody>"
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _cell_tags(
+    width: int, numeric: tuple[int, ...], row_header: bool
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The opening and closing tag of each cell of a row ``width`` cells wide."""
+    opens, closes = [], []
+    for i in range(width):
+        num = NUM if i in numeric else ""
+        header = i == 0 and row_header
+        opens.append(f'<th scope="row"{num}>' if header else f"<td{num}>")
+        closes.append("</th>" if header else "</td>")
+    return tuple(opens), tuple(closes)
 
 
 def definitions(items: Iterable[tuple[str, str]]) -> str:
     """A description list of (term, already-rendered value)."""
-    inner = "".join(f"<dt>{esc(term)}</dt><dd>{value}</dd>" for term, value in items)
+    inner = "".join(f"<dt>{_term(term)}</dt><dd>{value}</dd>" for term, value in items)
     return f"<dl>{inner}</dl>\n"
+
+
+# Terms are a small vocabulary ("Date", "Result", setting names) repeated on every page.
+_term = functools.lru_cache(maxsize=4096)(esc)
