@@ -3,7 +3,9 @@ worker costs nothing but time."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import random
 from pathlib import Path
 
 import pytest
@@ -47,9 +49,22 @@ def test_serial_fits_are_try_fit_trend() -> None:
     assert any(t is not None and t.halving_months_low is not None for t in got)
 
 
+def test_the_two_ends_share_out_every_job_once() -> None:
+    """Taking jobs from the front and the back in any order covers each job exactly once,
+    and once one end finds nothing left, so does the other."""
+    rng = random.Random(1)
+    for count in (0, 1, 2, 7, 50):
+        ends = trends._Ends(multiprocessing.get_context(), count)
+        taken: list[int] = []
+        while (i := ends.take_front() if rng.random() < 0.5 else ends.take_back()) is not None:
+            taken.append(i)
+        assert ends.take_front() is None and ends.take_back() is None
+        assert sorted(taken) == list(range(count))
+
+
 @pytest.mark.usefixtures("worker")
 def test_worker_gives_the_same_trends() -> None:
-    """Fitted in a forked worker, the trends equal the in-process ones, field for field."""
+    """Fitted partly in a forked worker, the trends equal the in-process ones, field for field."""
     views = _views()
     with TrendFits(views, draws=DRAWS) as fits:
         assert fits._process is not None
@@ -61,7 +76,7 @@ def test_worker_gives_the_same_trends() -> None:
 @pytest.mark.usefixtures("worker")
 def test_a_dead_worker_falls_back_to_fitting_here(monkeypatch: pytest.MonkeyPatch) -> None:
     """A worker that exits without an answer leaves the fits to the main process."""
-    monkeypatch.setattr(trends, "_worker", lambda jobs, draws, send: os._exit(3))
+    monkeypatch.setattr(trends, "_worker", lambda *args: os._exit(3))
     views = _views()
     with TrendFits(views, draws=DRAWS) as fits:
         got = fits.result()

@@ -16,9 +16,12 @@ command is never deleted.
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -212,10 +215,33 @@ def write_site(
     write_summary_pages(dataset, headlines, paths, writer, plotly)
 
 
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Python's cyclic garbage collector off for a while (reference counting still frees).
+
+    A build holds the whole dataset (about 40 objects per entry) until it ends and
+    allocates millions more; each full collection rescans all of them, about a third
+    of the load and a tenth of the page time at 10,000 entries. Nothing here needs a
+    cycle freed before the build returns.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def build_site(
     root: Path, out: Path = DEFAULT_OUT, *, repo_url: str = DEFAULT_REPO_URL
 ) -> SiteResult:
     """Build the site of the dataset at ``root`` into ``out``; raises ProblemsError on bad data."""
+    with _no_cyclic_gc():
+        return _build_site(root, out, repo_url)
+
+
+def _build_site(root: Path, out: Path, repo_url: str) -> SiteResult:
     repo_url = check_repo_url(repo_url)
     plotly = plotly_js()
     _prepare(out)

@@ -3,9 +3,10 @@
 A site build fits every benchmark's trend (algoeff.trend: a pure-Python Monte
 Carlo of 10,000 draws, about 0.1 s for a 16-point frontier), and writes one
 page per entry, which needs no trend. On Linux with two or more usable CPUs and
-enough fitting to pay for a process, the fits run in one forked worker while
-the main process writes the entry pages; otherwise, or when the worker fails
-in any way, they run here. Each fit is seeded, so the figures and the site's
+enough fitting to pay for a process, a forked worker fits benchmarks from the
+first on while the main process writes the entry pages and then fits from the
+last back until the two meet; otherwise, or for whatever a failed worker left,
+the fits run here. Each fit is seeded, so the figures and the site's
 bytes are the same either way (tests/site checks that).
 
 Usage:
@@ -38,18 +39,52 @@ Job = tuple[str, list[TrendPoint]]  # benchmark id and its frontier points
 
 def fit_jobs(jobs: Sequence[Job], draws: int) -> list[Trend | None]:
     """What site.summary.try_fit_trend gives for each view: None for a benchmark without entries."""
-    return [
-        fit_points(points, draws=draws, seed=DEFAULT_SEED, benchmark_id=benchmark_id)
-        if points
-        else None
-        for benchmark_id, points in jobs
-    ]
+    return [_fit(job, draws) for job in jobs]
 
 
-def _worker(jobs: list[Job], draws: int, send: Connection) -> None:
+def _fit(job: Job, draws: int) -> Trend | None:
+    benchmark_id, points = job
+    if not points:
+        return None
+    return fit_points(points, draws=draws, seed=DEFAULT_SEED, benchmark_id=benchmark_id)
+
+
+class _Ends:
+    """Which jobs are left: the worker takes them from the front, the main process from the back.
+
+    Two integers in shared memory, each written by one process only, so no lock
+    is needed (a process killed while holding a lock would stall the other). A
+    job can be taken by both when they meet (each reads the other's end just
+    before it moves); both then fit it, to the same result. None is ever skipped:
+    each stops only once the ends have crossed.
+    """
+
+    def __init__(self, context: Any, count: int) -> None:
+        self.front = context.RawValue("i", 0)  # next job of the worker
+        self.back = context.RawValue("i", count)  # one past the next job of the main process
+
+    def take_front(self) -> int | None:
+        i: int = self.front.value
+        if i >= self.back.value:
+            return None
+        self.front.value = i + 1
+        return i
+
+    def take_back(self) -> int | None:
+        i: int = self.back.value - 1
+        if i < self.front.value:
+            return None
+        self.back.value = i
+        return i
+
+
+def _worker(jobs: list[Job], draws: int, ends: _Ends, send: Connection) -> None:
     # Ctrl-C belongs to the main process, which stops this one; no second traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    send.send(fit_jobs(jobs, draws))
+    done: dict[int, Trend | None] = {}
+    while (i := ends.take_front()) is not None:
+        done[i] = _fit(jobs[i], draws)
+    send.send(done)  # once, at the end: the main process reads only when its pages are written
     send.close()
 
 
@@ -71,13 +106,14 @@ def worker_pays(jobs: Sequence[Job], draws: int) -> bool:
 
 
 class TrendFits:
-    """The trends of ``views``, fitted in a worker process when it pays (see the module doc)."""
+    """The trends of ``views``, fitted partly in a worker process when it pays (module doc)."""
 
     def __init__(self, views: Sequence[BenchmarkView], *, draws: int = DEFAULT_DRAWS) -> None:
         self.jobs: list[Job] = [(v.benchmark.id, trend_points(v)) for v in views]
         self.draws = draws
         self._process: Any = None  # multiprocessing's fork Process; its type is private
         self._receive: Connection | None = None
+        self._ends: _Ends | None = None
 
     def __enter__(self) -> TrendFits:
         if worker_pays(self.jobs, self.draws):
@@ -86,11 +122,14 @@ class TrendFits:
 
     def _start(self) -> None:
         context = multiprocessing.get_context("fork")
+        ends = _Ends(context, len(self.jobs))
         receive, send = context.Pipe(duplex=False)
         # Whatever sits in these buffers would otherwise be written twice, once by the child.
         sys.stdout.flush()
         sys.stderr.flush()
-        process = context.Process(target=_worker, args=(self.jobs, self.draws, send), daemon=True)
+        process = context.Process(
+            target=_worker, args=(self.jobs, self.draws, ends, send), daemon=True
+        )
         try:
             process.start()
         except OSError:  # no process to be had (limits, memory): fit here instead
@@ -98,19 +137,25 @@ class TrendFits:
             return
         finally:
             send.close()
-        self._process, self._receive = process, receive
+        self._process, self._receive, self._ends = process, receive, ends
 
     def result(self) -> list[Trend | None]:
-        """One trend per view, in order; waits for the worker when there is one."""
-        if self._receive is not None:
+        """One trend per view, in order. With a worker, this process fits the jobs the worker
+        has not reached yet, from the back, then collects the worker's."""
+        done: dict[int, Trend | None] = {}
+        if self._receive is not None and self._ends is not None:
+            while (i := self._ends.take_back()) is not None:
+                done[i] = _fit(self.jobs[i], self.draws)
             try:
-                trends: list[Trend | None] = self._receive.recv()
+                done.update(self._receive.recv())
             except (EOFError, OSError):
-                self._stop(kill=True)  # the worker died; the fits below raise what it met
+                self._stop(kill=True)  # the worker died; its jobs are fitted below
             else:
                 self._stop(kill=False)
-                return trends
-        return fit_jobs(self.jobs, self.draws)
+        for i, job in enumerate(self.jobs):
+            if i not in done:
+                done[i] = _fit(job, self.draws)
+        return [done[i] for i in range(len(self.jobs))]
 
     def _stop(self, *, kill: bool) -> None:
         if self._receive is not None:
