@@ -21,7 +21,7 @@ from pydantic import BaseModel
 
 from algoeff.dataset import BENCHMARKS_FILE, Dataset, LoadedEntry, load_dataset
 from algoeff.derive import BenchmarkView, Row, derive
-from algoeff.errors import Problem
+from algoeff.errors import Problem, ProblemsError
 from algoeff.fields import Quantity, arxiv_year_month
 from algoeff.loading import display_path
 from algoeff.methods import Measured
@@ -321,6 +321,15 @@ def audit_dataset(
             problems += stale_outputs(dataset, views)
     problems = sorted(set(problems), key=lambda p: (p.path, p.field, p.message))
     return Audit(dataset, views, problems)
+
+
+def clean_audit(root: Path) -> Audit:
+    """The dataset and its views for commands that need valid data (render, show, trend);
+    raises ProblemsError with every error otherwise. Generated files are not compared."""
+    audit = audit_dataset(root, outputs=False)
+    if audit.errors:
+        raise ProblemsError(audit.errors)
+    return audit
 
 
 def check_dataset(

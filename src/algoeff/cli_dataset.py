@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from algoeff.checks import Audit, audit_dataset, check_dataset
+from algoeff.checks import check_dataset, clean_audit
 from algoeff.cli_common import json_option, print_json, report, resolve_root, root_option
 from algoeff.csv_audit import audit_csv, looks_like_seed_csv
 from algoeff.dataset import ENTRY_SUFFIX, find_root, is_dataset_root, load_dataset
@@ -21,14 +21,6 @@ from algoeff.render import stale_outputs, write_outputs
 from algoeff.schema import json_schemas
 from algoeff.tables import benchmark_title, primary_published
 from algoeff.units import flop_to_tfs_days, format_sig
-
-
-def load_clean(root: Path) -> Audit:
-    """The dataset and its views, when it has no errors; raises ProblemsError otherwise."""
-    audit = audit_dataset(root, outputs=False)
-    if audit.errors:
-        raise ProblemsError(audit.errors)
-    return audit
 
 
 @click.command()
@@ -100,7 +92,7 @@ def render(root: Path | None, check_only: bool) -> None:
     """
     path = resolve_root(root)
     try:
-        audit = load_clean(path)
+        audit = clean_audit(path)
         if check_only:
             raise SystemExit(report(stale_outputs(audit.dataset, audit.views)))
         written, warnings = write_outputs(audit.dataset, audit.views)
@@ -161,7 +153,7 @@ def show(benchmark: str | None, root: Path | None, all_rows: bool, as_json: bool
     """
     path = resolve_root(root)
     try:
-        views = load_clean(path).views
+        views = clean_audit(path).views
     except ProblemsError as exc:
         raise SystemExit(report(exc.problems)) from None
     if benchmark is not None:
@@ -189,9 +181,7 @@ def show(benchmark: str | None, root: Path | None, all_rows: bool, as_json: bool
             table.add_column(col, justify=just)  # type: ignore[arg-type]
         for r in view.rows if all_rows else view.frontier:
             pub = primary_published(r)
-            published = (
-                "—" if pub is None else f"{pub.value:g} {pub.unit} ({pub.convention})"
-            )
+            published = "—" if pub is None else f"{pub.value:g} {pub.unit} ({pub.convention})"
             cells = (
                 r.entry.name,
                 r.entry.publication.date.isoformat(),

@@ -14,21 +14,16 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from algoeff.checks import check_dataset
+from algoeff.checks import clean_audit
 from algoeff.cli_common import json_option, print_json, resolve_root, root_option
-from algoeff.dataset import load_dataset
-from algoeff.derive import BenchmarkView, derive
-from algoeff.errors import ProblemsError
+from algoeff.derive import BenchmarkView
 from algoeff.trend import DEFAULT_DRAWS, DEFAULT_SEED, MIN_DRAWS, Trend, fit_trend
 from algoeff.units import format_sig
 
 
 def _views(root: Path) -> list[BenchmarkView]:
     """The derived benchmarks; a dataset with errors is refused, as `algoeff show` does."""
-    errors = [p for p in check_dataset(root, outputs=False) if p.severity == "error"]
-    if errors:
-        raise ProblemsError(errors)
-    return derive(load_dataset(root))
+    return clean_audit(root).views
 
 
 def _num(value: float | None, digits: int = 3) -> str:
