@@ -170,12 +170,14 @@ def site_phases(root: Path, site: Path) -> dict[str, float]:
     """
     from algoeff.dataset import load_dataset
     from algoeff.derive import derive
+    from algoeff.site import downloads
     from algoeff.site.build import (
         _Writer,
         entry_paths,
         plotly_js,
         write_entry_pages,
-        write_summary_pages,
+        write_fixed_files,
+        write_trend_pages,
     )
     from algoeff.site.summary import headline
     from algoeff.site.trends import TrendFits
@@ -192,15 +194,19 @@ def site_phases(root: Path, site: Path) -> dict[str, float]:
     paths = entry_paths(dataset, views)
     write_entry_pages(views, paths, writer, "https://example.org/")
     marks.append(time.perf_counter())
+    has_csv = write_fixed_files(dataset, views, writer, plotly_js())
+    entries = {v.benchmark.id: downloads.entries_json(v, paths) for v in views}
+    marks.append(time.perf_counter())
     headlines = [headline(v, t) for v, t in zip(views, trends, strict=True)]
-    write_summary_pages(dataset, headlines, paths, writer, plotly_js())
+    write_trend_pages(headlines, paths, writer, has_csv, entries)
     marks.append(time.perf_counter())
     names = (
         "load",
         "derive",
         "trend fits",
         "entry pages",
-        "other pages and downloads",
+        "assets, CSV, entries' JSON",
+        "home, benchmark pages, JSON",
     )
     return {name: b - a for name, a, b in zip(names, marks[:-1], marks[1:], strict=True)}
 

@@ -179,28 +179,36 @@ def write_entry_pages(
             )
 
 
-def write_summary_pages(
-    dataset: Dataset,
-    headlines: list[Headline],
-    paths: downloads.Paths,
-    writer: _Writer,
-    plotly: bytes,
-) -> None:
-    """Everything but the entry pages: assets, home, benchmark pages, downloads."""
-    views = [h.view for h in headlines]
+def write_fixed_files(
+    dataset: Dataset, views: list[BenchmarkView], writer: _Writer, plotly: bytes
+) -> bool:
+    """What needs no trend: marker, assets, CSV, JSON Schemas, downloads page. True with a CSV."""
     csv = downloads.csv_bytes(dataset, views)
     writer.write(MARKER, MARKER_TEXT)
     writer.write(".nojekyll", b"")  # GitHub Pages: serve the folder as is
     for name in ASSETS:
         writer.write(f"assets/{name}", asset(name))
     writer.write("assets/plotly.min.js", plotly)
-    writer.write("index.html", pages.home_page(headlines, csv is not None))
     writer.write(pages.DOWNLOADS, pages.downloads_page(csv is not None))
     if csv is not None:
         writer.write(f"downloads/{pages.CSV_NAME}", csv)
-    writer.write(f"downloads/{pages.JSON_NAME}", downloads.everything_json(headlines, paths))
     for name, data in downloads.schema_files().items():
         writer.write(f"downloads/{name}", data)
+    return csv is not None
+
+
+def write_trend_pages(
+    headlines: list[Headline],
+    paths: downloads.Paths,
+    writer: _Writer,
+    has_csv: bool,
+    entries_json: dict[str, str] | None = None,
+) -> None:
+    """What shows the trends: home, benchmark pages, the JSON download."""
+    writer.write("index.html", pages.home_page(headlines, has_csv))
+    writer.write(
+        f"downloads/{pages.JSON_NAME}", downloads.everything_json(headlines, paths, entries_json)
+    )
     for h in headlines:
         writer.write(pages.benchmark_href(h.view.benchmark.id), pages.benchmark_page(h))
 
@@ -212,7 +220,8 @@ def write_site(
     views = [h.view for h in headlines]
     paths = entry_paths(dataset, views)
     write_entry_pages(views, paths, writer, repo_url)
-    write_summary_pages(dataset, headlines, paths, writer, plotly)
+    has_csv = write_fixed_files(dataset, views, writer, plotly)
+    write_trend_pages(headlines, paths, writer, has_csv)
 
 
 @contextmanager
@@ -268,10 +277,13 @@ def _build_site(root: Path, out: Path, repo_url: str) -> SiteResult:
         writer = _Writer(staging)
         paths = entry_paths(dataset, views)
         with TrendFits(views) as fits:
+            # Everything that needs no trend first, while a worker fits them.
             write_entry_pages(views, paths, writer, repo_url)
+            has_csv = write_fixed_files(dataset, views, writer, plotly)
+            entries = {v.benchmark.id: downloads.entries_json(v, paths) for v in views}
             trends = fits.result()
         headlines = [headline(v, t) for v, t in zip(views, trends, strict=True)]
-        write_summary_pages(dataset, headlines, paths, writer, plotly)
+        write_trend_pages(headlines, paths, writer, has_csv, entries)
         if out.exists():
             shutil.rmtree(out)
         staging.rename(out)

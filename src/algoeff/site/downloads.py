@@ -18,6 +18,7 @@ from algoeff.site.summary import Headline
 Paths = dict[tuple[str, str], str | None]  # (benchmark id, entry id) -> file in the repository
 
 CSV_FILE = "efficiency_sota.csv"
+UNITS = {"flop": "FLOP, one multiply-add = 2", "tfs_days": "1e12 FLOP/s for one day"}
 
 
 def _row(row: Row, path: str | None) -> dict[str, Any]:
@@ -52,16 +53,57 @@ def everything(headlines: list[Headline], paths: Paths) -> dict[str, Any]:
         )
     return {
         "schema_version": SCHEMA_VERSION,
-        "units": {"flop": "FLOP, one multiply-add = 2", "tfs_days": "1e12 FLOP/s for one day"},
+        "units": UNITS,
         "benchmarks": benchmarks,
     }
 
 
-def everything_json(headlines: list[Headline], paths: Paths) -> bytes:
-    text = json.dumps(
-        everything(headlines, paths), sort_keys=True, ensure_ascii=False, allow_nan=False
-    )
-    return (text + "\n").encode()
+# The encoding of every JSON download; compact, so that it composes (see everything_json).
+_encode = json.JSONEncoder(sort_keys=True, ensure_ascii=False, allow_nan=False).encode
+
+
+def _object(members: dict[str, str]) -> str:
+    """A JSON object of already-encoded values, as ``_encode`` writes a dict: keys sorted."""
+    return "{" + ", ".join(f"{_encode(key)}: {members[key]}" for key in sorted(members)) + "}"
+
+
+def entries_json(view: BenchmarkView, paths: Paths) -> str:
+    """The "entries" array of one benchmark in everything_json: no trend needed, so a site
+    build encodes it while the trends are still being fitted."""
+    return _encode([_row(r, paths[r.entry.benchmark, r.entry.id]) for r in view.rows])
+
+
+def everything_json(
+    headlines: list[Headline], paths: Paths, entries: dict[str, str] | None = None
+) -> bytes:
+    """``everything`` encoded: the bytes of json.dumps(everything(...), sort_keys=True,
+    ensure_ascii=False, allow_nan=False), assembled from parts (a test checks it).
+
+    ``entries`` maps a benchmark id to its ``entries_json``, when encoded already.
+    """
+    encoded = entries or {}
+    benchmarks = []
+    for h in headlines:
+        view: BenchmarkView = h.view
+        rows = encoded.get(view.benchmark.id)
+        benchmarks.append(
+            _object(
+                {
+                    "benchmark": _encode(view.benchmark.model_dump(mode="json")),
+                    "best_entry": _encode(None if h.best is None else h.best.entry.id),
+                    "trend": _encode(None if h.trend is None else h.trend.as_dict()),
+                    "moore_factor": _encode(h.moore_factor),
+                    "span_years": _encode(h.span_years),
+                    "entries": entries_json(view, paths) if rows is None else rows,
+                }
+            )
+        )
+    top = {
+        "schema_version": _encode(SCHEMA_VERSION),
+        "units": _encode(UNITS),
+        "benchmarks": "[" + ", ".join(benchmarks) + "]",
+    }
+    return (_object(top) + "\n").encode()
 
 
 def schema_files() -> dict[str, bytes]:

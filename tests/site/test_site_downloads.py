@@ -1,0 +1,37 @@
+"""The JSON download assembled from parts is exactly json.dumps of the whole mapping."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from site_fixtures import write_dataset
+
+from algoeff.dataset import load_dataset
+from algoeff.derive import derive
+from algoeff.site import downloads
+from algoeff.site.build import entry_paths
+from algoeff.site.summary import headline, try_fit_trend
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("dataset", ["bundled", "hostile"])
+def test_assembled_json_is_the_dumped_mapping(dataset: str, tmp_path: Path) -> None:
+    """Same bytes as json.dumps(everything(...)) (sorted keys, UTF-8, no NaN), whether the
+    entries come pre-encoded or not; the hostile dataset brings quotes, '<' and non-ASCII."""
+    root = REPO if dataset == "bundled" else write_dataset(tmp_path / "data-set")
+    loaded = load_dataset(root)
+    views = derive(loaded)
+    headlines = [headline(v, try_fit_trend(v, draws=200)) for v in views]
+    paths = entry_paths(loaded, views)
+    whole = json.dumps(
+        downloads.everything(headlines, paths), sort_keys=True, ensure_ascii=False, allow_nan=False
+    )
+    expected = (whole + "\n").encode()
+    assert downloads.everything_json(headlines, paths) == expected
+    entries = {v.benchmark.id: downloads.entries_json(v, paths) for v in views}
+    assert downloads.everything_json(headlines, paths, entries) == expected
+    assert len(json.loads(expected)["benchmarks"]) == len(views)
+    assert max(expected) > 127  # non-ASCII text went through as UTF-8
