@@ -33,13 +33,14 @@ import math
 import os
 import pstats
 import random
+import resource
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -151,19 +152,30 @@ def algoeff_command() -> list[str]:
     return [found]
 
 
-def run(command: str, root: Path, site: Path) -> tuple[float, int, str]:
-    """Seconds, exit status and the last line of output of one CLI command."""
+class Timing(NamedTuple):
+    """One command run: wall-clock seconds and the CPU seconds of it and its children."""
+
+    wall: float
+    user: float
+    system: float
+
+
+def run(command: str, root: Path, site: Path) -> tuple[Timing, int, str]:
+    """Timing, exit status and the last line of output of one CLI command."""
     args = algoeff_command() + command.split() + ["--root", str(root)]
     if command == "site build":
         args += ["--out", str(site)]
     # Write back what earlier steps left dirty (the dataset's 10,000 files, the last site)
     # so that each command pays for its own disk work only.
     os.sync()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(args, capture_output=True, text=True, check=False)
-    seconds = time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    timing = Timing(wall, after.ru_utime - before.ru_utime, after.ru_stime - before.ru_stime)
     lines = (done.stdout + done.stderr).strip().splitlines()
-    return seconds, done.returncode, lines[-1] if lines else ""
+    return timing, done.returncode, lines[-1] if lines else ""
 
 
 def site_phases(root: Path, site: Path) -> dict[str, float]:
@@ -247,8 +259,8 @@ def main() -> None:
     args = parser.parse_args()
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="algoeff-scale-"))
-    # size -> command -> seconds of each run, in order; the first is the cold one
-    runs: dict[int, dict[str, list[float]]] = {}
+    # size -> command -> each run, in order; the first is the cold one
+    runs: dict[int, dict[str, list[Timing]]] = {}
     failed = False
     try:
         for size in args.sizes:
@@ -263,13 +275,17 @@ def main() -> None:
             # in the order a user would run them.
             for _ in range(args.repeat):
                 for command in COMMANDS:
-                    seconds, status, last = run(command, root, site)
-                    runs[size].setdefault(command, []).append(seconds)
+                    timing, status, last = run(command, root, site)
+                    runs[size].setdefault(command, []).append(timing)
                     if status != 0:
                         failed = True
                         print(f"  {command}: exit {status}: {last}", flush=True)
-                    print(f"  {command:<10} {seconds:7.2f} s", flush=True)
-                round_total = sum(times[-1] for times in runs[size].values())
+                    print(
+                        f"  {command:<10} {timing.wall:7.2f} s "
+                        f"(CPU: user {timing.user:.2f} s, system {timing.system:.2f} s)",
+                        flush=True,
+                    )
+                round_total = sum(times[-1].wall for times in runs[size].values())
                 print(f"  {'total':<10} {round_total:7.2f} s", flush=True)
             if args.phases:
                 for phase, seconds in site_phases(root, work / f"phases-site-{size}").items():
@@ -284,8 +300,9 @@ def main() -> None:
         sys.exit(1)
 
 
-def print_table(runs: dict[int, dict[str, list[float]]]) -> None:
-    """Markdown: each command cold (its first run) and best of the runs, and the totals."""
+def print_table(runs: dict[int, dict[str, list[Timing]]]) -> None:
+    """Markdown: each command cold (its first run) and best of the runs, and the totals;
+    then the CPU seconds of the cold runs (user, and system: mostly the file system)."""
     sizes = sorted(runs)
     repeated = any(len(times) > 1 for by_command in runs.values() for times in by_command.values())
     kinds = ("cold", "best") if repeated else ("cold",)
@@ -293,17 +310,31 @@ def print_table(runs: dict[int, dict[str, list[float]]]) -> None:
     print("\n| command | " + " | ".join(header) + " | ratio (cold) |")
     print("|---|" + "---:|" * (len(header) + 1))
 
-    def seconds(size: int, command: str, kind: str) -> float:
-        pick = (lambda times: times[0]) if kind == "cold" else min
+    def cold(size: int, command: str) -> Timing:
         if command == "total":
-            return sum(pick(times) for times in runs[size].values())
-        return pick(runs[size][command])
+            firsts = [times[0] for times in runs[size].values()]
+            return Timing(*(sum(column) for column in zip(*firsts, strict=True)))
+        return runs[size][command][0]
+
+    def best(size: int, command: str) -> float:
+        if command == "total":
+            return sum(min(t.wall for t in times) for times in runs[size].values())
+        return min(t.wall for t in runs[size][command])
 
     for command in (*COMMANDS, "total"):
-        cells = [seconds(s, command, kind) for s in sizes for kind in kinds]
-        cold = [seconds(s, command, "cold") for s in sizes]
-        ratio = f"{cold[-1] / cold[0]:.1f}" if len(cold) > 1 else ""
+        cells = [
+            cold(s, command).wall if k == "cold" else best(s, command) for s in sizes for k in kinds
+        ]
+        walls = [cold(s, command).wall for s in sizes]
+        ratio = f"{walls[-1] / walls[0]:.1f}" if len(walls) > 1 else ""
         print(f"| {command} | " + " | ".join(f"{c:.2f}" for c in cells) + f" | {ratio} |")
+
+    header = [f"{s:,} cold: {part} (s)" for s in sizes for part in ("user", "system")]
+    print("\n| command | " + " | ".join(header) + " |")
+    print("|---|" + "---:|" * len(header))
+    for command in (*COMMANDS, "total"):
+        cells = [getattr(cold(s, command), part) for s in sizes for part in ("user", "system")]
+        print(f"| {command} | " + " | ".join(f"{c:.2f}" for c in cells) + " |")
 
 
 if __name__ == "__main__":
