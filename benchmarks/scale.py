@@ -19,8 +19,9 @@ the commands after it read it.
     .venv/bin/python benchmarks/scale.py --sizes 10000 --profile   # cProfile of site build
     .venv/bin/python benchmarks/scale.py --keep /tmp/scale   # keep the datasets and sites
 
---profile sees only the main process: when build_site fits the trends in a
-worker (Linux, two CPUs), they are not in it; --phases times them in-process.
+--profile sees only the main process: the share of the trend fits and entry
+pages that build_site gives a worker (Linux, two CPUs) is not in it; --phases
+times every phase in-process.
 
 Results and the machine they came from: docs/benchmarks/scale.md.
 """
@@ -183,9 +184,10 @@ def run(command: str, root: Path, site: Path) -> tuple[Timing, int, str]:
 def site_phases(root: Path, site: Path) -> dict[str, float]:
     """Seconds of each phase of an in-process site build, one after the other.
 
-    build_site itself overlaps the trend fits with the entry pages (a forked
-    worker, when there is a spare CPU and enough work); here every phase runs
-    alone in this process, so the seconds add up to more than a real build's.
+    build_site itself shares the trend fits and the entry pages with a forked
+    worker when there is a spare CPU and enough work (algoeff.site.parallel);
+    here every phase runs alone in this process, so the seconds add up to more
+    than a real build's.
     """
     from algoeff.dataset import load_dataset
     from algoeff.derive import derive
@@ -198,15 +200,16 @@ def site_phases(root: Path, site: Path) -> dict[str, float]:
         write_fixed_files,
         write_trend_pages,
     )
+    from algoeff.site.parallel import fit_job
     from algoeff.site.summary import headline
-    from algoeff.site.trends import TrendFits
+    from algoeff.trend import DEFAULT_DRAWS, trend_points
 
     marks = [time.perf_counter()]
     dataset = load_dataset(root)
     marks.append(time.perf_counter())
     views = derive(dataset)
     marks.append(time.perf_counter())
-    trends = TrendFits(views).result()  # not entered: no worker, fitted here
+    trends = [fit_job((v.benchmark.id, trend_points(v)), DEFAULT_DRAWS) for v in views]
     marks.append(time.perf_counter())
     site.mkdir(parents=True)
     writer = _Writer(site)

@@ -16,6 +16,7 @@ command is never deleted.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import shutil
@@ -31,9 +32,9 @@ from algoeff.derive import BenchmarkView, derive
 from algoeff.errors import InputError, MissingExtraError, Problem, ProblemsError
 from algoeff.loading import display_path
 from algoeff.site import downloads, entry_page, pages
+from algoeff.site.parallel import PageJob, SplitBuild, page_jobs
 from algoeff.site.summary import Headline, headline
 from algoeff.site.templates import safe_url
-from algoeff.site.trends import TrendFits
 
 DEFAULT_OUT = Path("_site")
 DEFAULT_REPO_URL = "https://github.com/algoeff/algoeff/blob/main/"
@@ -90,28 +91,30 @@ class _Writer:
 
     Plain os calls on strings: with 10,000 entry pages in 10,000 folders,
     pathlib's and open()'s per-call overhead was a visible share of the build.
-    The folder is new (a staging folder), so a file is created, never replaced.
+    A file is written whole over any earlier copy, and a folder that exists is
+    fine: a build's worker process may have made it (site/parallel.py).
     """
 
-    _FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    _FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
 
     def __init__(self, root: Path) -> None:
         self.root = str(root)
         self.made: set[str] = {""}
         self.count = 0
 
-    def _folder(self, rel: str) -> None:
+    def folder(self, rel: str) -> None:
         """Create the folder ``rel`` (POSIX, relative) and any missing parents."""
         parent = rel.rpartition("/")[0]
         if parent not in self.made:
-            self._folder(parent)
-        os.mkdir(os.path.join(self.root, rel))
+            self.folder(parent)
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(os.path.join(self.root, rel))
         self.made.add(rel)
 
     def write(self, rel: str, data: bytes | str) -> None:
         folder = rel.rpartition("/")[0]
         if folder not in self.made:
-            self._folder(folder)
+            self.folder(folder)
         raw = memoryview(data.encode() if isinstance(data, str) else data)
         fd = os.open(os.path.join(self.root, rel), self._FLAGS, 0o666)
         try:
@@ -165,18 +168,29 @@ def entry_paths(dataset: Dataset, views: list[BenchmarkView]) -> downloads.Paths
 
 
 def write_entry_pages(
-    views: list[BenchmarkView], paths: downloads.Paths, writer: _Writer, repo_url: str
-) -> None:
-    """One page per entry; they need no trend, so they can be written while the fits run."""
-    for view in views:
+    views: list[BenchmarkView],
+    paths: downloads.Paths,
+    writer: _Writer,
+    repo_url: str,
+    chunk: PageJob | None = None,
+) -> int:
+    """The entry pages of every view, or of one ``chunk`` of rows; returns the files written.
+
+    They need no trend, so a build writes them while the trends are fitted.
+    """
+    before = writer.count
+    jobs = page_jobs(views) if chunk is None else [chunk]
+    for index, start, stop in jobs:
+        view = views[index]
         render = entry_page.EntryPages(view)
-        for row in view.rows:
+        for row in view.rows[start:stop]:
             rel = paths[row.entry.benchmark, row.entry.id]
             shown = rel or f"analysis/{row.entry.benchmark}/{row.entry.id}.yaml"
             url = repo_url + rel if rel is not None else None
             writer.write(
                 pages.entry_href(row.entry.benchmark, row.entry.id), render(row, url, shown)
             )
+    return writer.count - before
 
 
 def write_fixed_files(
@@ -275,13 +289,19 @@ def _build_site(root: Path, out: Path, repo_url: str) -> SiteResult:
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
         writer = _Writer(staging)
+        entry_writer = _Writer(staging)  # shared with a worker process, if there is one
+        entry_writer.folder("entries")
         paths = entry_paths(dataset, views)
-        with TrendFits(views) as fits:
-            # Everything that needs no trend first, while a worker fits them.
-            write_entry_pages(views, paths, writer, repo_url)
+
+        def write_chunk(chunk: PageJob) -> int:
+            return write_entry_pages(views, paths, entry_writer, repo_url, chunk)
+
+        with SplitBuild(views, write_chunk) as split:
+            # Everything that needs no trend first, while the worker fits them.
+            split.write_pages()
             has_csv = write_fixed_files(dataset, views, writer, plotly)
             entries = {v.benchmark.id: downloads.entries_json(v, paths) for v in views}
-            trends = fits.result()
+            trends = split.finish()
         headlines = [headline(v, t) for v, t in zip(views, trends, strict=True)]
         write_trend_pages(headlines, paths, writer, has_csv, entries)
         if out.exists():
@@ -292,4 +312,5 @@ def _build_site(root: Path, out: Path, repo_url: str) -> SiteResult:
         raise
     # mkdtemp creates the folder private (0700); a published site must be readable.
     out.chmod(0o755)
-    return SiteResult(out, len(views), sum(len(v.rows) for v in views), writer.count)
+    files = writer.count + split.entry_files
+    return SiteResult(out, len(views), sum(len(v.rows) for v in views), files)
