@@ -11,7 +11,9 @@ it works from GitHub Pages, any static host, or straight from the disk):
 
 The folder is built beside the target and swapped in at the end, so a failed
 build leaves the previous site whole; a folder that was not built by this
-command is never deleted.
+command is never deleted. The entry pages and the trend fits, the bulk of the
+work, are shared with a worker process when a second CPU is free
+(site/parallel.py); everything that shows a trend is written after both.
 """
 
 from __future__ import annotations
@@ -225,17 +227,6 @@ def write_trend_pages(
     )
     for h in headlines:
         writer.write(pages.benchmark_href(h.view.benchmark.id), pages.benchmark_page(h))
-
-
-def write_site(
-    dataset: Dataset, headlines: list[Headline], writer: _Writer, repo_url: str, plotly: bytes
-) -> None:
-    """Every page, asset and download of the site, the trends already fitted."""
-    views = [h.view for h in headlines]
-    paths = entry_paths(dataset, views)
-    write_entry_pages(views, paths, writer, repo_url)
-    has_csv = write_fixed_files(dataset, views, writer, plotly)
-    write_trend_pages(headlines, paths, writer, has_csv)
 
 
 @contextmanager
