@@ -174,7 +174,9 @@ def test_entry_before_baseline_is_a_warning(
     write_dataset: Write, faster_entry: dict[str, Any]
 ) -> None:
     """An entry published before the baseline is suspicious, not invalid."""
-    faster_entry["publication"].update(date="2013-01-01", arxiv=None, url="https://example.org/faster")
+    faster_entry["publication"].update(
+        date="2013-01-01", arxiv=None, url="https://example.org/faster"
+    )
     faster_entry["sources"][0]["url"] = "https://example.org/faster"
     problems = check_dataset(write_dataset({"faster": faster_entry}), outputs=False)
     assert [(p.field, p.severity) for p in problems] == [("publication.date", "warning")]

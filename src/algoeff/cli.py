@@ -6,6 +6,7 @@ are imported only when run, so `algoeff --help` and the core never import torch.
 
 from __future__ import annotations
 
+import gc
 import importlib
 from typing import Any
 
@@ -69,4 +70,8 @@ def cli() -> None:
 
 def main(argv: list[str] | None = None) -> Any:
     """Console entry point."""
+    # A command is a short-lived process that builds many small objects and frees them all at
+    # exit; Python's cycle collector would only rescan them (a third of the CPU time of loading
+    # 10,000 entries). Reference counting still frees everything that is not in a cycle.
+    gc.disable()
     return cli.main(args=argv, prog_name="algoeff")
