@@ -121,7 +121,7 @@ def _entry(rng: random.Random, b: int, i: int, day: dt.date) -> dict[str, Any]:
 
 def write_dataset(root: Path, entries: int, benchmarks: int = BENCHMARKS) -> None:
     """A valid dataset of ``entries`` entries spread evenly over ``benchmarks`` benchmarks."""
-    from algoeff.render import TABLES_END, TABLES_START
+    from algoeff.outputs.render import TABLES_END, TABLES_START
 
     rng = random.Random(SEED)
     per = entries // benchmarks
@@ -185,14 +185,15 @@ def site_phases(root: Path, site: Path) -> dict[str, float]:
     """Seconds of each phase of an in-process site build, one after the other.
 
     build_site itself shares the trend fits and the entry pages with a forked
-    worker when there is a spare CPU and enough work (algoeff.site.parallel);
+    worker when there is a spare CPU and enough work (algoeff.outputs.site.parallel);
     here every phase runs alone in this process, so the seconds add up to more
     than a real build's.
     """
-    from algoeff.dataset import load_dataset
-    from algoeff.derive import derive
-    from algoeff.site import downloads
-    from algoeff.site.build import (
+    from algoeff.dataset.derive import derive
+    from algoeff.dataset.load import load_dataset
+    from algoeff.dataset.trend import DEFAULT_DRAWS, trend_points
+    from algoeff.outputs.site import downloads
+    from algoeff.outputs.site.build import (
         _Writer,
         entry_paths,
         plotly_js,
@@ -200,9 +201,8 @@ def site_phases(root: Path, site: Path) -> dict[str, float]:
         write_fixed_files,
         write_trend_pages,
     )
-    from algoeff.site.parallel import fit_job
-    from algoeff.site.summary import headline
-    from algoeff.trend import DEFAULT_DRAWS, trend_points
+    from algoeff.outputs.site.parallel import fit_job
+    from algoeff.outputs.site.summary import headline
 
     marks = [time.perf_counter()]
     dataset = load_dataset(root)
@@ -235,7 +235,7 @@ def site_phases(root: Path, site: Path) -> dict[str, float]:
 
 def profile_site(root: Path, site: Path, top: int = 25) -> str:
     """cProfile of an in-process site build, the functions with the most cumulative time."""
-    from algoeff.site import build_site
+    from algoeff.outputs.site import build_site
 
     profiler = cProfile.Profile()
     profiler.enable()

@@ -29,10 +29,10 @@ from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 from torch import nn
 
-from algoeff.measure.cli_measure import write_measured_entry
+from algoeff.cli.measure import write_measured_entry
+from algoeff.core.units import format_flop
 from algoeff.measure.meter import ComputeMeter
-from algoeff.runlog import log_crossing, read_runlog, spread
-from algoeff.units import format_flop
+from algoeff.model.runlog import log_crossing, read_runlog, spread
 
 BATCH = 32
 LEARNING_RATE = 1e-3

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,12 +12,6 @@ import yaml
 from toy_dataset import BENCHMARK, entry_dict
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    # Keep the parse cache (algoeff.cache) out of the home directory, but on, so that
-    # every test that loads a dataset also exercises it. Subprocesses inherit this.
-    os.environ.setdefault("ALGOEFF_CACHE_DIR", tempfile.mkdtemp(prefix="algoeff-cache-"))
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -59,7 +51,7 @@ def write_dataset(tmp_path: Path) -> WriteDataset:
     def write(
         entries: dict[str, dict[str, Any]] | None = None, benchmark: dict[str, Any] | None = None
     ) -> Path:
-        from algoeff.render import TABLES_END, TABLES_START
+        from algoeff.outputs.render import TABLES_END, TABLES_START
 
         root = tmp_path / "data-set"
         bench = benchmark or BENCHMARK

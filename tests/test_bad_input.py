@@ -19,7 +19,7 @@ import yaml
 from click.testing import CliRunner
 
 from algoeff.cli import cli
-from algoeff.loading import MAX_FILE_BYTES
+from algoeff.core.files import MAX_FILE_BYTES
 from toy_dataset import entry_dict
 
 CORPUS = Path(__file__).parent / "corpus" / "bad"

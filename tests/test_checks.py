@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 import yaml
 
-from algoeff.checks import check_dataset
-from algoeff.errors import Problem
+from algoeff.core.errors import Problem
+from algoeff.dataset.checks import check_dataset
 from toy_dataset import entry_dict
 
 Write = Callable[..., Path]

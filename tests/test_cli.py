@@ -12,7 +12,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from algoeff.cli import LAZY_COMMANDS, cli
+from algoeff.cli import COMMANDS, cli
 
 Write = Callable[..., Path]
 
@@ -47,7 +47,7 @@ def test_core_does_not_import_torch() -> None:
 
 def test_help_lists_every_command() -> None:
     output = CliRunner().invoke(cli, ["--help"]).output
-    for name in LAZY_COMMANDS:
+    for name in COMMANDS:
         assert name in output
 
 

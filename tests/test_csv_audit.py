@@ -8,7 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from algoeff.cli import cli
-from algoeff.csv_audit import audit_csv
+from algoeff.dataset.csv_audit import audit_csv
 
 SEED = Path(__file__).parent / "data" / "seed" / "efficiency_sota.csv"
 REPO = Path(__file__).resolve().parents[1]

@@ -6,10 +6,10 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from algoeff.cli import LAZY_COMMANDS
-from algoeff.fields import Quantity
-from algoeff.methods import METHODS
-from algoeff.schema import (
+from algoeff.cli import COMMANDS
+from algoeff.core.fields import Quantity
+from algoeff.model.methods import METHODS
+from algoeff.model.schema import (
     Analysis,
     Benchmark,
     Entry,
@@ -53,7 +53,7 @@ def test_every_schema_field_is_documented() -> None:
 def test_every_command_is_in_the_readme() -> None:
     """The README's command table names every command."""
     readme = (REPO / "README.md").read_text()
-    assert [name for name in LAZY_COMMANDS if f"`algoeff {name}" not in readme] == []
+    assert [name for name in COMMANDS if f"`algoeff {name}" not in readme] == []
 
 
 def test_quick_start_has_exactly_two_commands() -> None:

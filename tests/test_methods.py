@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
 
-from algoeff.hardware import load_hardware
-from algoeff.methods import Compute, MethodContext
+from algoeff.model.hardware import load_hardware
+from algoeff.model.methods import Compute, MethodContext
 
 ADAPTER: TypeAdapter[Any] = TypeAdapter(Compute)
 

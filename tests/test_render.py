@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from algoeff.atomic import write_atomic
 from algoeff.cli import cli
-from algoeff.dataset import load_dataset
-from algoeff.derive import derive
-from algoeff.tables import (
+from algoeff.core.files import write_atomic
+from algoeff.dataset.derive import derive
+from algoeff.dataset.load import load_dataset
+from algoeff.outputs.tables import (
     CSV_COLUMNS,
     SEED_COLUMNS,
     csv_safe,
@@ -133,7 +133,7 @@ def test_write_atomic_modes_follow_the_old_file_or_the_umask(tmp_path: Path) -> 
 
 def test_umask_without_proc(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Where /proc does not report the umask, it is read by setting and restoring it."""
-    monkeypatch.setattr("algoeff.atomic._PROC_STATUS", tmp_path / "no-such-file")
+    monkeypatch.setattr("algoeff.core.files._PROC_STATUS", tmp_path / "no-such-file")
     with _umask(0o077):
         write_atomic(tmp_path / "new.txt", b"new")
         assert os.umask(0o077) == 0o077
@@ -253,7 +253,7 @@ def test_hostile_text_is_refused_at_the_schema(
 
 def test_tables_neutralize_hostile_text_anyway() -> None:
     """Second line of defence: the table writers neutralize what the schema would refuse."""
-    from algoeff.tables import csv_safe, md, md_url
+    from algoeff.outputs.tables import csv_safe, md, md_url
 
     cell = md("Fast\u202eer\r\tnet | [x](y)")
     assert "\u202e" not in cell and "\r" not in cell and "\t" not in cell

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from algoeff.units import (
+from algoeff.core.units import (
     FLOP_PER_PFS_DAY,
     FLOP_PER_TFS_DAY,
     flop_to_pfs_days,

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from algoeff.checks import Audit, audit_dataset, check_dataset
-from algoeff.dataset import Dataset, LoadedEntry, find_root, load_dataset
-from algoeff.derive import BenchmarkView, Row, derive
-from algoeff.errors import AlgoeffError, InputError, MissingExtraError, Problem, ProblemsError
-from algoeff.methods import (
+from algoeff.core.errors import AlgoeffError, InputError, MissingExtraError, Problem, ProblemsError
+from algoeff.dataset.checks import Audit, audit_dataset, check_dataset
+from algoeff.dataset.derive import BenchmarkView, Row, derive
+from algoeff.dataset.load import Dataset, LoadedEntry, find_root, load_dataset
+from algoeff.model.methods import (
     Estimate,
     Hardware,
     Measured,
@@ -29,7 +29,7 @@ from algoeff.methods import (
     Reported,
     Transformer,
 )
-from algoeff.schema import Benchmark, Entry
+from algoeff.model.schema import Benchmark, Entry
 
 try:
     __version__ = version("algoeff")

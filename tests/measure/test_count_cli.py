@@ -16,8 +16,8 @@ pytest.importorskip("torch")
 from click.testing import CliRunner
 
 from algoeff.cli import main
-from algoeff.errors import InputError, MissingExtraError
-from algoeff.measure.cli_flops import flops
+from algoeff.cli.flops import flops
+from algoeff.core.errors import InputError, MissingExtraError
 
 USER_CODE = """
 import torch
@@ -179,7 +179,7 @@ def test_missing_torch_names_the_extra(user_module: str, monkeypatch: pytest.Mon
 def test_importing_the_command_and_package_does_not_import_torch() -> None:
     """`algoeff --help` imports this command's module; neither it nor algoeff.measure pulls in torch."""
     code = (
-        "import sys, algoeff.measure, algoeff.measure.cli_flops, algoeff.measure.formulas, "
+        "import sys, algoeff.measure, algoeff.cli.flops, algoeff.measure.formulas, "
         "algoeff.measure.count_result; sys.exit('torch' in sys.modules)"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

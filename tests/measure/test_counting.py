@@ -15,7 +15,7 @@ from torch import nn  # noqa: E402
 from torch.utils.checkpoint import checkpoint  # noqa: E402
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
-from algoeff.errors import InputError, MissingExtraError  # noqa: E402
+from algoeff.core.errors import InputError, MissingExtraError  # noqa: E402
 from algoeff.measure import count_flops, flop_counter_mode  # noqa: E402
 from algoeff.measure.counting import carries_work, matmul_params  # noqa: E402
 

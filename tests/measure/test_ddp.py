@@ -16,7 +16,7 @@ import torch.distributed as dist  # noqa: E402
 import torch.multiprocessing as mp  # noqa: E402
 from torch import nn  # noqa: E402
 
-from algoeff.runlog import read_runlog  # noqa: E402
+from algoeff.model.runlog import read_runlog  # noqa: E402
 
 pytestmark = pytest.mark.torch
 

@@ -12,11 +12,11 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from algoeff.checks import check_dataset
 from algoeff.cli import cli
-from algoeff.dataset import load_entry
-from algoeff.methods import MethodContext
-from algoeff.methods.measured import Measured
+from algoeff.dataset.checks import check_dataset
+from algoeff.dataset.load import load_entry
+from algoeff.model.methods import MethodContext
+from algoeff.model.methods.measured import Measured
 
 from .test_runlog import write_log
 
@@ -317,8 +317,8 @@ def test_every_measured_and_runlog_field_is_documented() -> None:
     """docs/measuring-training.md names each field of the method and of every log record."""
     from pydantic import BaseModel
 
-    from algoeff.methods.measured import MeasuredRun
-    from algoeff.runlog import Evaluation, Final, Header, ModelSummary, Signature, Steps
+    from algoeff.model.methods.measured import MeasuredRun
+    from algoeff.model.runlog import Evaluation, Final, Header, ModelSummary, Signature, Steps
 
     doc = (Path(__file__).resolve().parents[2] / "docs" / "measuring-training.md").read_text()
     models: list[type[BaseModel]] = [

@@ -17,7 +17,7 @@ from torch.utils.flop_counter import FlopCounterMode, sdpa_backward_flop_count  
 
 import algoeff.measure.meter as meter_module  # noqa: E402
 from algoeff.measure.meter import ComputeMeter  # noqa: E402
-from algoeff.runlog import log_crossing, read_runlog  # noqa: E402
+from algoeff.model.runlog import log_crossing, read_runlog  # noqa: E402
 
 pytestmark = pytest.mark.torch
 

@@ -12,9 +12,9 @@ import pytest
 pytest.importorskip("torch")
 pytest.importorskip("sklearn")
 
-from algoeff.dataset import load_entry
-from algoeff.methods import MethodContext
-from algoeff.runlog import log_crossing, read_runlog
+from algoeff.dataset.load import load_entry
+from algoeff.model.methods import MethodContext
+from algoeff.model.runlog import log_crossing, read_runlog
 
 pytestmark = pytest.mark.torch
 

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from algoeff.cli import cli
-from algoeff.hardware import load_hardware
-from algoeff.mlperf import (
+from algoeff.model.hardware import load_hardware
+from algoeff.model.mlperf import (
     MlperfLogError,
     analyse,
     counted_flop,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from algoeff.runlog import (
+from algoeff.model.runlog import (
     SCHEMA_ID,
     Evaluation,
     Final,
@@ -150,7 +150,7 @@ def test_round_trip(tmp_path: Path) -> None:
     assert log.final is not None
     assert log.final.training_flop == 30 * 750
     assert log.warnings == []
-    assert _lines(tmp_path / "run.jsonl")[0]["schema"] == "algoeff.runlog/1"
+    assert _lines(tmp_path / "run.jsonl")[0]["schema"] == "algoeff.model.runlog/1"
 
 
 def test_first_crossing_takes_the_first_evaluation_at_the_threshold(tmp_path: Path) -> None:
@@ -248,7 +248,11 @@ def test_malformed_line_in_the_middle_is_an_error(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("line", "change", "pattern"),
     [
-        (0, {"schema": "algoeff.runlog/9"}, r"line 1: schema: 'algoeff.runlog/9' is not supported"),
+        (
+            0,
+            {"schema": "algoeff.model.runlog/9"},
+            r"line 1: schema: 'algoeff.model.runlog/9' is not supported",
+        ),
         (0, {"world_size": 0}, r"line 1: world_size: 0: Input should be greater than or equal"),
         (1, {"forward_flop": "12"}, r"line 2: forward_flop: \"12\": Input should be a valid int"),
         (1, {"model_flop": 1}, r"line 2: model_flop: 1 does not match \(expected 750"),
@@ -336,8 +340,8 @@ def test_runlog_module_does_not_import_torch() -> None:
     import sys
 
     code = (
-        "import sys, algoeff.runlog, algoeff.mlperf, algoeff.methods.measured; "
-        "import algoeff.measure.cli_measure; print('torch' in sys.modules)"
+        "import sys, algoeff.model.runlog, algoeff.model.mlperf, algoeff.model.methods.measured; "
+        "import algoeff.cli.measure; print('torch' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -24,7 +24,7 @@ from site_fixtures import (
     write_dataset,
 )
 
-from algoeff.site import build_site
+from algoeff.outputs.site import build_site
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")

@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 import toy_dataset
-from algoeff.site.serve import make_server, url_of
+from algoeff.outputs.site.serve import make_server, url_of
 
 BENCHMARK_ID = "toy-level"
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})

@@ -28,11 +28,11 @@ from site_fixtures import (
 )
 
 from algoeff.cli import cli
-from algoeff.errors import InputError, MissingExtraError, ProblemsError
-from algoeff.schema import json_schemas
-from algoeff.site import build, build_site
-from algoeff.site.serve import make_server
-from algoeff.site.templates import esc, safe_url, script_json
+from algoeff.core.errors import InputError, MissingExtraError, ProblemsError
+from algoeff.model.schema import json_schemas
+from algoeff.outputs.site import build, build_site
+from algoeff.outputs.site.serve import make_server
+from algoeff.outputs.site.templates import esc, safe_url, script_json
 
 
 class Links(HTMLParser):
@@ -356,7 +356,7 @@ def test_serve_serves_the_site(synthetic_site: BuiltSite, tmp_path: Path) -> Non
 
 def test_csv_download_is_the_render_csv(synthetic_site: BuiltSite) -> None:
     """The CSV download is what `algoeff render` writes for the same views."""
-    from algoeff.tables import CSV_COLUMNS
+    from algoeff.outputs.tables import CSV_COLUMNS
 
     text = (synthetic_site.out / "downloads" / "efficiency_sota.csv").read_text(encoding="utf-8")
     header = next(csv.reader(io.StringIO(text)))

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from site_fixtures import write_dataset
 
-from algoeff.dataset import load_dataset
-from algoeff.derive import derive
-from algoeff.site import downloads
-from algoeff.site.build import entry_paths
-from algoeff.site.summary import headline, try_fit_trend
+from algoeff.dataset.derive import derive
+from algoeff.dataset.load import load_dataset
+from algoeff.outputs.site import downloads
+from algoeff.outputs.site.build import entry_paths
+from algoeff.outputs.site.summary import headline, try_fit_trend
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 from site_fixtures import write_dataset
 
-from algoeff.dataset import load_dataset
-from algoeff.derive import BenchmarkView, derive
-from algoeff.site import build_site, parallel
-from algoeff.site.build import _Writer
-from algoeff.site.parallel import PageJob, SplitBuild
-from algoeff.site.summary import try_fit_trend
+from algoeff.dataset.derive import BenchmarkView, derive
+from algoeff.dataset.load import load_dataset
+from algoeff.outputs.site import build_site, parallel
+from algoeff.outputs.site.build import _Writer
+from algoeff.outputs.site.parallel import PageJob, SplitBuild
+from algoeff.outputs.site.summary import try_fit_trend
 
 REPO = Path(__file__).resolve().parents[2]
 DRAWS = 300

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from trend_fixtures import TABLE3, TABLE3_FRONTIER, write_dataset
 
-from algoeff.chart import frontier_svg
-from algoeff.dataset import load_dataset
-from algoeff.derive import BenchmarkView, derive
-from algoeff.errors import MissingExtraError
-from algoeff.trend import MIN_DRAWS, fit_trend
+from algoeff.core.errors import MissingExtraError
+from algoeff.dataset.derive import BenchmarkView, derive
+from algoeff.dataset.load import load_dataset
+from algoeff.dataset.trend import MIN_DRAWS, fit_trend
+from algoeff.outputs.chart import frontier_svg
 
 pytest.importorskip("matplotlib")
 
@@ -44,8 +44,8 @@ def test_another_process_gives_identical_bytes(tmp_path: Path) -> None:
     root = write_dataset(tmp_path)
     script = (
         "import sys; from pathlib import Path;"
-        "from algoeff.dataset import load_dataset; from algoeff.derive import derive;"
-        "from algoeff.trend import fit_trend; from algoeff.chart import frontier_svg;"
+        "from algoeff.dataset.load import load_dataset; from algoeff.dataset.derive import derive;"
+        "from algoeff.dataset.trend import fit_trend; from algoeff.outputs.chart import frontier_svg;"
         "v = derive(load_dataset(Path(sys.argv[1])))[0];"
         "sys.stdout.write(frontier_svg(v, fit_trend(v, draws=100)))"
     )

@@ -106,7 +106,7 @@ def test_dataset_with_errors_is_refused_in_one_line_each(
 
 def test_help_ends_with_an_example() -> None:
     """The help text shows every option and ends with an example command."""
-    from algoeff.trend_cli import trend
+    from algoeff.cli.trend import trend
 
     code, out, _ = run("--help")
     assert code == 0

@@ -13,10 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from trend_fixtures import TABLE3, TABLE3_FRONTIER, Spec, write_dataset
 
-from algoeff.dataset import load_dataset
-from algoeff.derive import BenchmarkView, derive
-from algoeff.errors import InputError
-from algoeff.trend import (
+from algoeff.core.errors import InputError
+from algoeff.dataset.derive import BenchmarkView, derive
+from algoeff.dataset.load import load_dataset
+from algoeff.dataset.trend import (
     MIN_DRAWS,
     Trend,
     TrendPoint,

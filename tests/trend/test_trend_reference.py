@@ -1,4 +1,4 @@
-"""The fast Monte Carlo of algoeff.trend gives what the documented method, written plainly, gives.
+"""The fast Monte Carlo of algoeff.dataset.trend gives what the documented method, written plainly, gives.
 
 ``reference_draws`` below is docs/trends.md's recipe done the slow, obvious way:
 ``random.Random.triangular`` per point, a full least-squares refit per draw, a
@@ -17,7 +17,7 @@ import statistics
 
 import pytest
 
-from algoeff.trend import TrendPoint, decimal_year, fit_points
+from algoeff.dataset.trend import TrendPoint, decimal_year, fit_points
 
 START = dt.date(2012, 6, 1)
 DRAWS = 400

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from algoeff.dataset import load_dataset
-from algoeff.derive import derive
-from algoeff.trend import fit_trend
-from algoeff.trend_cli import markdown_table
+from algoeff.cli.trend import markdown_table
+from algoeff.dataset.derive import derive
+from algoeff.dataset.load import load_dataset
+from algoeff.dataset.trend import fit_trend
 
 REPO = Path(__file__).resolve().parents[2]
 DOC = REPO / "docs" / "trends.md"

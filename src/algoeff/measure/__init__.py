@@ -13,7 +13,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from algoeff.errors import MissingExtraError
+from algoeff.core.errors import MissingExtraError
 
 if TYPE_CHECKING:
     from algoeff.measure.count_result import Flop, FlopCount, ModuleFlop, TransformerComparison

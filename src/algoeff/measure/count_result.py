@@ -2,7 +2,7 @@
 operators that had no formula. Plain data, no torch, so results can be stored and read
 back anywhere.
 
-All figures are FLOP with one multiply-add = 2 (see algoeff.units).
+All figures are FLOP with one multiply-add = 2 (see algoeff.core.units).
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from algoeff.core.units import FLOP_PER_MULTIPLY_ADD
 from algoeff.measure.formulas import transformer_flop_per_token
-from algoeff.units import FLOP_PER_MULTIPLY_ADD
 
 
 def _frozen(mapping: Mapping[str, Any]) -> Mapping[str, Any]:

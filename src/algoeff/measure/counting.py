@@ -38,7 +38,7 @@ from typing import Any
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from algoeff.errors import InputError
+from algoeff.core.errors import InputError
 from algoeff.measure.count_result import Flop, FlopCount, ModuleFlop
 from algoeff.measure.formulas_aten import Formula, carries_work, gap_formulas
 

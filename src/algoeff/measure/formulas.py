@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from math import prod
 
-from algoeff.methods.transformer import ATTENTION_FLOP_PER_TOKEN, PARAM_FLOP_PER_TOKEN
-from algoeff.units import FLOP_PER_MULTIPLY_ADD
+from algoeff.core.units import FLOP_PER_MULTIPLY_ADD
+from algoeff.model.methods.transformer import ATTENTION_FLOP_PER_TOKEN, PARAM_FLOP_PER_TOKEN
 
 MAC = FLOP_PER_MULTIPLY_ADD
 # Forward shares of the 6 N + 12 L d T per-token training figure: forward is a

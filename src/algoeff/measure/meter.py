@@ -55,7 +55,7 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 from torch.utils.hooks import RemovableHandle
 
-from algoeff.runlog import (
+from algoeff.model.runlog import (
     SCHEMA_ID,
     Direction,
     Evaluation,

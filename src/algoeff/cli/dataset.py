@@ -1,0 +1,212 @@
+"""Commands over the dataset: check, render, show, schema."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from algoeff.cli.common import json_option, print_json, report, resolve_root, root_option
+from algoeff.core.errors import InputError, Problem, ProblemsError
+from algoeff.core.files import display_path
+from algoeff.core.units import flop_to_tfs_days, format_sig
+from algoeff.dataset.checks import check_dataset, clean_audit
+from algoeff.dataset.csv_audit import audit_csv, looks_like_seed_csv
+from algoeff.dataset.derive import BenchmarkView
+from algoeff.dataset.load import ENTRY_SUFFIX, find_root, is_dataset_root, load_dataset
+from algoeff.model.schema import json_schemas
+from algoeff.outputs.render import stale_outputs, write_outputs
+from algoeff.outputs.tables import benchmark_title, primary_published
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@root_option
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+def check(paths: tuple[Path, ...], root: Path | None, strict: bool) -> None:
+    """Validate the dataset (default) or the given files, reporting every problem at once.
+
+    PATHS may be dataset folders, benchmark folders or analysis files (checked against
+    the benchmarks of the dataset they sit in), or CSV files in the original
+    tracker's format (audited as far as its columns allow). Prints one line per problem,
+    `path: field: problem (expected ...)`, and exits 1 when there are errors.
+
+    \b
+    Examples:
+        algoeff check
+        algoeff check analysis/imagenet-alexnet-level/efficientnet-b0.yaml
+        algoeff check --strict ../ai-and-efficiency/efficiency_sota.csv
+    """
+    problems: list[Problem] = []
+    entry_files: dict[Path, list[Path]] = {}
+    for target in list(paths) or [resolve_root(root)]:
+        try:
+            if target.is_dir() and is_dataset_root(target):
+                problems += check_dataset(target.resolve())
+            elif target.is_dir():
+                # A benchmark folder: every analysis file in it.
+                base = root.resolve() if root else find_root(target)
+                entry_files.setdefault(base, []).extend(sorted(target.glob(f"*{ENTRY_SUFFIX}")))
+            elif looks_like_seed_csv(target):
+                problems += audit_csv(target)
+            else:
+                base = root.resolve() if root else find_root(target.parent)
+                entry_files.setdefault(base, []).append(target)
+        except ProblemsError as exc:
+            problems += exc.problems
+        except InputError as exc:
+            problems.append(Problem(display_path(target), "(path)", str(exc)))
+    for dataset_root, files in entry_files.items():
+        try:
+            problems += check_dataset(dataset_root, files)
+        except ProblemsError as exc:
+            problems += exc.problems
+    status = report(problems, strict=strict)
+    if status == 0:
+        click.echo("ok: no problems found" if not problems else "ok: no errors", err=True)
+    raise SystemExit(status)
+
+
+@click.command()
+@root_option
+@click.option(
+    "--check",
+    "check_only",
+    is_flag=True,
+    help="Write nothing; exit 1 naming each file that is out of date.",
+)
+def render(root: Path | None, check_only: bool) -> None:
+    """Write every derived file: the CSV, the README tables, the JSON Schemas, the chart.
+
+    Nothing is written when the dataset has errors. With --check, nothing is written
+    at all and each out-of-date file is named (exit 1), for CI.
+
+    \b
+    Examples:
+        algoeff render
+        algoeff render --check
+    """
+    path = resolve_root(root)
+    try:
+        audit = clean_audit(path)
+        if check_only:
+            raise SystemExit(report(stale_outputs(audit.dataset, audit.views)))
+        written, warnings = write_outputs(audit.dataset, audit.views)
+    except ProblemsError as exc:
+        raise SystemExit(report(exc.problems)) from None
+    report(warnings)
+    for file in written:
+        click.echo(f"wrote {file.relative_to(path)}")
+    if not written:
+        click.echo("all generated files are up to date")
+
+
+def _row_json(view: BenchmarkView, all_rows: bool) -> dict[str, object]:
+    rows = view.rows if all_rows else view.frontier
+    return {
+        "benchmark": view.benchmark.id,
+        "name": view.benchmark.name,
+        "threshold": view.benchmark.threshold,
+        "metric": view.benchmark.metric.name,
+        "baseline": view.benchmark.baseline,
+        "rows": [
+            {
+                "entry": r.entry.id,
+                "name": r.entry.name,
+                "date": r.entry.publication.date.isoformat(),
+                "flop": r.estimate.flop,
+                "flop_low": r.estimate.flop_low,
+                "flop_high": r.estimate.flop_high,
+                "tfs_days": r.estimate.tfs_days,
+                "method": r.estimate.method,
+                "reduction_factor": r.reduction.value if r.reduction else None,
+                "reduction_factor_low": r.reduction.low if r.reduction else None,
+                "reduction_factor_high": r.reduction.high if r.reduction else None,
+                "on_frontier": r.on_frontier,
+                "published": [p.model_dump(mode="json") for p in r.entry.published],
+            }
+            for r in rows
+        ],
+    }
+
+
+@click.command()
+@click.argument("benchmark", required=False)
+@root_option
+@click.option("--all", "all_rows", is_flag=True, help="Show every entry, not only the frontier.")
+@json_option
+def show(benchmark: str | None, root: Path | None, all_rows: bool, as_json: bool) -> None:
+    """Show the frontier of each benchmark (or one), with reduction factors.
+
+    Compute is canonical (1 multiply-add = 2 FLOP) in teraflop/s-days; the figure
+    the source published is shown beside it in its own unit and convention.
+
+    \b
+    Examples:
+        algoeff show
+        algoeff show imagenet-alexnet-level --all
+        algoeff show --json | jq '.[0].rows[-1]'
+    """
+    path = resolve_root(root)
+    try:
+        views = clean_audit(path).views
+    except ProblemsError as exc:
+        raise SystemExit(report(exc.problems)) from None
+    if benchmark is not None:
+        views = [v for v in views if v.benchmark.id == benchmark]
+        if not views:
+            known = ", ".join(b.id for b in load_dataset(path).benchmarks.values())
+            raise click.UsageError(f"unknown benchmark {benchmark!r} (expected one of: {known})")
+    if as_json:
+        print_json([_row_json(v, all_rows) for v in views])
+        return
+    console = Console()
+    for view in views:
+        b = view.benchmark
+        table = Table(title=benchmark_title(b), title_justify="left")
+        for col, just in (
+            ("Entry", "left"),
+            ("Date", "left"),
+            ("Compute (tfs-days)", "right"),
+            ("Range", "right"),
+            ("Reduction", "right"),
+            ("Published", "left"),
+            ("Method", "left"),
+            ("Frontier", "center"),
+        ):
+            table.add_column(col, justify=just)  # type: ignore[arg-type]
+        for r in view.rows if all_rows else view.frontier:
+            pub = primary_published(r)
+            published = "—" if pub is None else f"{pub.value:g} {pub.unit} ({pub.convention})"
+            cells = (
+                r.entry.name,
+                r.entry.publication.date.isoformat(),
+                format_sig(r.estimate.tfs_days),
+                f"{format_sig(flop_to_tfs_days(r.estimate.flop_low))}–{format_sig(flop_to_tfs_days(r.estimate.flop_high))}",
+                f"{format_sig(r.reduction.value)}x" if r.reduction else "—",
+                published,
+                r.estimate.method,
+                "●" if r.on_frontier else "",
+            )
+            # Entry text is untrusted: Text() shows it literally, never as rich markup.
+            table.add_row(*(Text(c) for c in cells))
+        console.print(table)
+
+
+@click.command()
+@click.argument("name", type=click.Choice(sorted(json_schemas())), default="entry")
+def schema(name: str) -> None:
+    """Print the JSON Schema of an analysis entry or of the benchmarks file.
+
+    The same schemas are written to schema/ by `algoeff render`; point your editor's
+    YAML language server at schema/entry.schema.json.
+
+    \b
+    Example:
+        algoeff schema entry > entry.schema.json
+    """
+    click.echo(json.dumps(json_schemas()[name], indent=2, sort_keys=True))

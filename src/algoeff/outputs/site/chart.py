@@ -1,0 +1,118 @@
+"""The Plotly figure of one benchmark, as plain JSON-ready data (no plotly import needed).
+
+Compute (tfs-days, log scale) against publication date: every entry as a point
+with its low-high range as an error bar, the frontier as a step line (a new
+best holds until the next one: Plotly's line shape 'hv'), and Moore's law from
+the baseline: the baseline's compute divided by 2 ** (years / 2).
+
+Hover text goes through Plotly's pseudo-HTML renderer, which turns tags such as
+<br> or <a> into markup; entry text is therefore HTML-escaped before it goes in,
+and Plotly shows the escaped characters as the original text.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from algoeff.core.units import flop_to_tfs_days
+from algoeff.dataset.derive import BenchmarkView
+from algoeff.dataset.trend import decimal_year, moore_factor
+from algoeff.outputs.site.summary import factor, factor_range, tfs
+
+POINT_COLOUR = "#1f5fa8"
+FRONTIER_COLOUR = "#c2410c"
+MOORE_COLOUR = "#6b7280"
+
+
+def _plain(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
+def figure(view: BenchmarkView) -> dict[str, Any]:
+    """Plotly's {data, layout, config} for ``view``."""
+    rows = view.rows
+    dates = [r.entry.publication.date.isoformat() for r in rows]
+    values = [flop_to_tfs_days(r.estimate.flop) for r in rows]
+    pairs = list(zip(rows, values, strict=True))
+    hover = []
+    for r in rows:
+        red = (
+            "—"
+            if r.reduction is None
+            else (
+                f"{factor(r.reduction.value)} ({factor_range(r.reduction.low, r.reduction.high)})"
+            )
+        )
+        hover.append(
+            [_plain(r.entry.name), tfs(r.estimate.flop), _plain(red), _plain(r.estimate.method)]
+        )
+    points: dict[str, Any] = {
+        "type": "scatter",
+        "mode": "markers",
+        "name": "entries",
+        "x": dates,
+        "y": values,
+        "customdata": hover,
+        "hovertemplate": (
+            "<b>%{customdata[0]}</b><br>compute: %{customdata[1]} tfs-days<br>"
+            "reduction: %{customdata[2]}<br>method: %{customdata[3]}<extra></extra>"
+        ),
+        "marker": {"color": POINT_COLOUR, "size": 9},
+        "error_y": {
+            "type": "data",
+            "symmetric": False,
+            "array": [flop_to_tfs_days(r.estimate.flop_high) - v for r, v in pairs],
+            "arrayminus": [v - flop_to_tfs_days(r.estimate.flop_low) for r, v in pairs],
+            "color": POINT_COLOUR,
+            "thickness": 1,
+            "width": 3,
+        },
+    }
+    data: list[dict[str, Any]] = [points]
+    last_date = max(r.entry.publication.date for r in rows) if rows else None
+    front = view.frontier
+    if front and last_date is not None:
+        fx = [r.entry.publication.date.isoformat() for r in front]
+        fy = [flop_to_tfs_days(r.estimate.flop) for r in front]
+        # Carry the last best to the newest entry so the step shows how long it has held.
+        fx.append(last_date.isoformat())
+        fy.append(fy[-1])
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "name": "frontier (best so far)",
+                "x": fx,
+                "y": fy,
+                "line": {"shape": "hv", "color": FRONTIER_COLOUR, "width": 2},
+                "hoverinfo": "skip",
+            }
+        )
+    if view.baseline is not None and last_date is not None:
+        start = view.baseline.entry.publication.date
+        base_tfs = flop_to_tfs_days(view.baseline.estimate.flop)
+        span = decimal_year(last_date) - decimal_year(start)
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "name": "Moore's law from the baseline",
+                "x": [start.isoformat(), last_date.isoformat()],
+                "y": [base_tfs, base_tfs / moore_factor(span)],
+                "line": {"dash": "dash", "color": MOORE_COLOUR, "width": 1.5},
+                "hoverinfo": "skip",
+            }
+        )
+    layout = {
+        "xaxis": {"title": {"text": "publication date"}, "type": "date"},
+        "yaxis": {"title": {"text": "training compute (tfs-days, log scale)"}, "type": "log"},
+        "hovermode": "closest",
+        "legend": {"orientation": "h", "y": -0.2},
+        "margin": {"l": 70, "r": 20, "t": 20, "b": 60},
+        "font": {"family": "system-ui, sans-serif", "size": 13},
+        "paper_bgcolor": "#ffffff",
+        "plot_bgcolor": "#ffffff",
+    }
+    config = {"displaylogo": False, "responsive": True, "showLink": False, "showSendToCloud": False}
+    return {"data": data, "layout": layout, "config": config}

@@ -1,0 +1,116 @@
+"""Each benchmark's headline: the best entry, its reduction factor, the trend, Moore's law.
+
+Moore's law is the comparison of "Measuring the Algorithmic Efficiency of
+Neural Networks" (Hernandez & Brown 2020): FLOP per dollar doubling every 2
+years, so over the years from the baseline to the best entry the same budget
+buys 2 ** (years / 2) times the compute (11x from AlexNet to EfficientNet,
+against 44x from algorithms). The span and the factor come from algoeff.dataset.trend,
+so the site, the README and `algoeff trend` agree.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+
+from algoeff.core.errors import InputError
+from algoeff.core.units import flop_to_tfs_days, format_sig
+from algoeff.dataset.derive import BenchmarkView, Row
+from algoeff.dataset.trend import (
+    DEFAULT_DRAWS,
+    DEFAULT_SEED,
+    Trend,
+    decimal_year,
+    fit_trend,
+    moore_factor,
+)
+
+DASH = "—"
+
+
+@dataclass(frozen=True)
+class Headline:
+    view: BenchmarkView
+    best: Row | None  # the frontier entry with the least compute
+    span_years: float | None  # baseline date to best date
+    moore_factor: float | None  # what Moore's law alone would give over span_years
+    trend: Trend | None
+
+
+def best_row(view: BenchmarkView) -> Row | None:
+    """The frontier entry with the least compute; the earlier one wins a tie."""
+    if not view.frontier:
+        return None
+    return min(view.frontier, key=lambda r: (r.estimate.flop, r.entry.publication.date, r.entry.id))
+
+
+def try_fit_trend(view: BenchmarkView, draws: int = DEFAULT_DRAWS) -> Trend | None:
+    """The frontier trend with the same draws and seed as `algoeff trend`; None without entries."""
+    try:
+        return fit_trend(view, draws=draws, seed=DEFAULT_SEED)
+    except InputError:
+        return None
+
+
+def headline(view: BenchmarkView, trend: Trend | None) -> Headline:
+    best = best_row(view)
+    if best is None or view.baseline is None:
+        return Headline(view, best, None, None, trend)
+    span = decimal_year(best.entry.publication.date) - decimal_year(
+        view.baseline.entry.publication.date
+    )
+    return Headline(view, best, span, moore_factor(span), trend)
+
+
+# -- how numbers read on the site -------------------------------------------------
+# Cached: a site shows each entry's figures on its own page, in its benchmark's
+# tables and in the chart's hover text, and formatting is the costly part.
+_cached = functools.lru_cache(maxsize=1 << 17)
+
+
+@_cached
+def tfs(flop: float) -> str:
+    """Compute in tfs-days, three significant figures."""
+    return format_sig(flop_to_tfs_days(flop), 3)
+
+
+@_cached
+def tfs_range(low_flop: float, high_flop: float) -> str:
+    """'low–high' in tfs-days; '—' when the inputs carry no range."""
+    low, high = tfs(low_flop), tfs(high_flop)
+    return DASH if low == high else f"{low}–{high}"
+
+
+@_cached
+def factor(value: float) -> str:
+    """A ratio such as a reduction factor, two significant figures as the original tracker."""
+    return f"{format_sig(value, 2)}×"
+
+
+@_cached
+def factor_range(low: float, high: float) -> str:
+    """'low–high×'; '—' when both ends round to the same figure."""
+    a, b = format_sig(low, 2), format_sig(high, 2)
+    return DASH if a == b else f"{a}–{b}×"
+
+
+def _months(value: float) -> str:
+    # An infinite halving time is a slope that does not fall (algoeff.dataset.trend).
+    return "∞" if math.isinf(value) else format_sig(value, 2)
+
+
+def months(trend: Trend | None) -> str:
+    """The halving time with its 95 % interval, e.g. '16 months (13–20)'; '—' with no fit."""
+    if trend is None or trend.halving_months is None:
+        return DASH
+    if math.isinf(trend.halving_months):
+        return "none: compute did not fall"
+    text = f"{_months(trend.halving_months)} months"
+    if trend.halving_months_low is not None and trend.halving_months_high is not None:
+        text += f" ({_months(trend.halving_months_low)}–{_months(trend.halving_months_high)})"
+    return text
+
+
+def years(value: float) -> str:
+    return f"{value:.1f} years"

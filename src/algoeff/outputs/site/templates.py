@@ -1,0 +1,215 @@
+"""HTML building blocks of the site: escaping, safe links, the page layout, tables.
+
+Every string that comes from an entry is untrusted. It reaches HTML only through
+``esc`` (``html.escape`` with quotes), a URL only through ``safe_url`` (http(s)
+only, re-checked here although the schema already enforces it), and a JSON
+island only through ``script_json``, which escapes ``<``, ``>`` and ``&`` so that
+no text can close the ``<script>`` element it sits in (the HTML standard's
+"restrictions for contents of script elements").
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import json
+import re
+from collections.abc import Iterable, Sequence
+from operator import add
+from urllib.parse import urlsplit
+
+# Same shape as the schema's URL rule (algoeff.core.fields), applied again at output time.
+_URL_RE = re.compile(r"^https?://[^\s<>\"'`\\]+$")
+
+# Defence in depth: pages may run only the site's own scripts and load nothing remote.
+# Plotly adds <style> elements and inline style attributes, hence 'unsafe-inline' for styles.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'none'; object-src 'none'; base-uri 'none'; "
+    "form-action 'none'"
+)
+
+
+def _head(base: str) -> str:
+    """The document up to ``<title>`` and from ``</title>`` to the content, for one ``base``."""
+    return f"""</title>
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="{base}assets/style.css">
+</head>
+<body>
+<a class="skip" href="#main">Skip to the content</a>
+<header class="site-header">
+<nav aria-label="Site">
+<a class="brand" href="{base}index.html">algoeff</a>
+<a href="{base}index.html#benchmarks">Benchmarks</a>
+<a href="{base}downloads/index.html">Downloads</a>
+</nav>
+</header>
+<main id="main">
+"""
+
+
+_DOCTYPE = f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="{html.escape(CSP, quote=True)}">
+<meta name="referrer" content="no-referrer">
+<title>"""
+_FOOT = """
+</main>
+<footer class="site-footer">
+<p>Training compute to reach a fixed level of performance, recomputed from each
+analysis' inputs. One multiply-add counts as 2 FLOP; 1 tfs-day = 8.64e16 FLOP.</p>
+</footer>
+"""
+# A site has three depths of page ('', '../', '../../', '../../../'): built once each.
+_HEADS: dict[str, str] = {}
+
+
+NUM = ' class="num"'
+_SPECIAL = re.compile("[&<>\"']")
+
+
+def esc(text: object) -> str:
+    """Text for HTML content or a quoted attribute (html.escape with quotes)."""
+    value = text if isinstance(text, str) else str(text)
+    # Most strings have nothing to escape; one C-level search is cheaper than five replaces.
+    if _SPECIAL.search(value) is None:
+        return value
+    return html.escape(value, quote=True)
+
+
+def safe_url(url: str | None) -> str | None:
+    """``url`` escaped for an href when it is a plain http(s) URL; otherwise None."""
+    if url is None or not _URL_RE.match(url):
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return esc(url)
+
+
+def ext_link(url: str | None, text: str) -> str:
+    """A link to an outside page, or the bare (escaped) text when the URL is not http(s)."""
+    href = safe_url(url)
+    if href is None:
+        return esc(text)
+    return f'<a href="{href}" rel="noopener noreferrer">{esc(text)}</a>'
+
+
+def link(href: str, text: str) -> str:
+    """A link inside the site; ``href`` is built from ids, which the schema keeps path-safe."""
+    return f'<a href="{esc(href)}">{esc(text)}</a>'
+
+
+def script_json(data: object) -> str:
+    """JSON safe to place inside <script type="application/json">: no '<', '>' or '&' left."""
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return (
+        text.replace("&", "\\u0026")
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
+
+
+def crumb(base: str, href: str | None, label: str) -> str:
+    """One breadcrumb: a link (``href`` relative to the site root), or the current page."""
+    if href is None:
+        return f'<li aria-current="page">{esc(label)}</li>'
+    return f"<li>{link(base + href, label)}</li>"
+
+
+def breadcrumbs_from(items: str) -> str:
+    """The breadcrumb list around already-rendered ``crumb`` items."""
+    return f'<nav class="crumbs" aria-label="Breadcrumb"><ol>{items}</ol></nav>\n'
+
+
+def breadcrumbs(base: str, trail: Sequence[tuple[str | None, str]]) -> str:
+    """A breadcrumb list; ``trail`` holds (href relative to the site root, or None, label)."""
+    return breadcrumbs_from("".join(crumb(base, href, label) for href, label in trail))
+
+
+def page(
+    *,
+    title: str,
+    base: str,
+    body: str,
+    trail: Sequence[tuple[str | None, str]] = (),
+    scripts: Iterable[str] = (),
+    crumbs: str | None = None,
+) -> str:
+    """A whole HTML document; ``base`` leads back to the site root ('' or '../../').
+
+    ``crumbs``, when given, is the breadcrumb list already rendered, in place of ``trail``.
+    """
+    head = _HEADS.get(base)
+    if head is None:
+        head = _HEADS[base] = _head(base)
+    tags = "".join(f'<script src="{esc(base + s)}" defer></script>\n' for s in scripts)
+    if crumbs is None:
+        crumbs = breadcrumbs(base, trail) if trail else ""
+    return "".join((_DOCTYPE, esc(title), head, crumbs, body, _FOOT, tags, "</body>\n</html>\n"))
+
+
+def table(
+    caption: str,
+    headers: Sequence[str],
+    rows: Iterable[Sequence[str]],
+    *,
+    row_header: bool = True,
+    numeric: Sequence[int] = (),
+    css: str = "",
+) -> str:
+    """An accessible table: caption, scoped header cells, the first cell a row header.
+
+    ``headers`` and ``caption`` are escaped here; ``rows`` hold cells already
+    rendered (escaped text or links). ``numeric`` columns are right-aligned.
+    """
+    numeric = tuple(numeric)
+    lines = [_table_head(caption, tuple(headers), numeric, css)]
+    for row in rows:
+        opens, closes = _cell_tags(len(row), numeric, row_header)
+        lines.append(f"<tr>{''.join(map(add, map(add, opens, row), closes))}</tr>")
+    lines.append("</tbody></table></div>\n")
+    return "\n".join(lines)
+
+
+@functools.lru_cache(maxsize=256)
+def _table_head(caption: str, headers: tuple[str, ...], numeric: tuple[int, ...], css: str) -> str:
+    """Everything before the first row; the same few tables repeat on thousands of pages."""
+    cls = f' class="{esc(css)}"' if css else ""
+    head = "".join(
+        f'<th scope="col"{NUM if i in numeric else ""}>{esc(h)}</th>' for i, h in enumerate(headers)
+    )
+    return (
+        f'<div class="table-wrap"><table{cls}>\n<caption>{esc(caption)}</caption>\n'
+        f"<thead><tr>{head}</tr></thead>\n<tbody>"
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _cell_tags(
+    width: int, numeric: tuple[int, ...], row_header: bool
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The opening and closing tag of each cell of a row ``width`` cells wide."""
+    opens, closes = [], []
+    for i in range(width):
+        num = NUM if i in numeric else ""
+        header = i == 0 and row_header
+        opens.append(f'<th scope="row"{num}>' if header else f"<td{num}>")
+        closes.append("</th>" if header else "</td>")
+    return tuple(opens), tuple(closes)
+
+
+def definitions(items: Iterable[tuple[str, str]]) -> str:
+    """A description list of (term, already-rendered value)."""
+    inner = "".join(f"<dt>{_term(term)}</dt><dd>{value}</dd>" for term, value in items)
+    return f"<dl>{inner}</dl>\n"
+
+
+# Terms are a small vocabulary ("Date", "Result", setting names) repeated on every page.
+_term = functools.lru_cache(maxsize=4096)(esc)

@@ -1,0 +1,206 @@
+"""Formatting derived rows for people: the CSV in the seed's format and the README tables.
+
+Both are byte-for-byte deterministic. Text from entries is untrusted: CSV cells
+that a spreadsheet would read as a formula are prefixed with an apostrophe
+(OWASP "CSV injection"), Markdown cells have their markup escaped and link targets
+their delimiters percent-encoded, and everywhere control characters become spaces
+and bidirectional overrides are dropped, so that text displays as it reads
+("Trojan Source", CVE-2021-42574).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from urllib.parse import quote
+
+from algoeff.core.units import flop_to_tfs_days, format_sig
+from algoeff.dataset.derive import BenchmarkView, Row
+from algoeff.dataset.trend import Trend
+from algoeff.model.schema import Benchmark, PublishedFigure
+
+# The original tracker's columns, kept first and with the same names so that its
+# readers keep working (shared/seed/efficiency_sota.csv).
+SEED_COLUMNS = (
+    "Metric",
+    "Publication Date",
+    "Publication",
+    "Publication link",
+    "Compute (teraflops-s/days)",
+    "Reduction Factor",
+    "Analysis",
+    "Analysis link",
+)
+EXTRA_COLUMNS = (
+    "benchmark_id",
+    "entry_id",
+    "flop",
+    "flop_low",
+    "flop_high",
+    "method",
+    "published_figure",
+    "published_unit",
+    "published_convention",
+)
+CSV_COLUMNS = SEED_COLUMNS + EXTRA_COLUMNS
+
+# First characters that make a spreadsheet evaluate a cell (OWASP "CSV injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Bidirectional embeddings, overrides, isolates and marks (Unicode TR9): dropped.
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# C0 and C1 controls, DEL and the line and paragraph separators: each becomes a space.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def plain_text(text: str) -> str:
+    """``text`` on one line, without control characters or bidirectional overrides."""
+    return _CONTROL.sub(" ", _BIDI.sub("", text))
+
+
+def csv_safe(text: str) -> str:
+    """Neutralize a cell that a spreadsheet would evaluate as a formula, after ``plain_text``."""
+    text = plain_text(text)
+    # A leading space does not stop every spreadsheet from reading " =1+1" as a formula.
+    return "'" + text if text.lstrip(" ").startswith(FORMULA_START) else text
+
+
+def primary_published(row: Row) -> PublishedFigure | None:
+    """The figure shown beside the canonical one: the first that counts to the target, as the
+    entry does (so the two are comparable), else the first of any scope."""
+    figures = row.entry.published
+    return next((f for f in figures if f.scope == "to-target"), figures[0] if figures else None)
+
+
+def csv_text(views: list[BenchmarkView]) -> str:
+    """The frontier rows of every benchmark, seed columns first, ISO 8601 dates."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for view in views:
+        for row in view.frontier:
+            e, est = row.entry, row.estimate
+            pub = primary_published(row)
+            cells = [
+                view.benchmark.label,
+                e.publication.date.isoformat(),
+                e.name,
+                e.publication.url,
+                format_sig(flop_to_tfs_days(est.flop)),
+                format_sig(row.reduction.value) if row.reduction else "",
+                e.analysis.name,
+                e.analysis.url or "",
+                view.benchmark.id,
+                e.id,
+                f"{est.flop:.4e}",
+                f"{est.flop_low:.4e}",
+                f"{est.flop_high:.4e}",
+                est.method,
+                f"{pub.value:g}" if pub else "",
+                pub.unit if pub else "",
+                pub.convention if pub else "",
+            ]
+            writer.writerow([csv_safe(c) for c in cells])
+    return out.getvalue()
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}|<>#!~])")
+
+
+def md(text: str) -> str:
+    """Escape Markdown and HTML in untrusted text for a table cell."""
+    return _MD_SPECIAL.sub(r"\\\1", plain_text(text).replace("&", "&amp;"))
+
+
+# Characters that end or escape a link target, or the table cell around it ("|").
+_URL_DELIMITERS = frozenset(" ()<>|`\\")
+
+
+def md_url(url: str) -> str:
+    """A URL safe inside a Markdown link target (the schema already requires http(s)):
+    delimiters, whitespace, controls and bidi characters are percent-encoded (UTF-8)."""
+    # isprintable() is false for every control, format (bidi) and separator character
+    # except the ASCII space, which is a delimiter.
+    return "".join(
+        quote(c, safe="") if c in _URL_DELIMITERS or not c.isprintable() else c for c in url
+    )
+
+
+def _range(row: Row) -> str:
+    est = row.estimate
+    if est.flop_low == est.flop_high:
+        # No input carried a low-high range: the figure is not thereby exact (GNMT's
+        # 1.4e20 FLOP is itself an estimate), its source just gave no bounds.
+        return "no stated range"
+    low, high = flop_to_tfs_days(est.flop_low), flop_to_tfs_days(est.flop_high)
+    return f"{format_sig(low)}–{format_sig(high)}"
+
+
+def _published(row: Row) -> str:
+    pub = primary_published(row)
+    if pub is None:
+        return "—"
+    mark = " (1 multiply-add = 1)" if pub.convention == "multiply-add=1" else ""
+    scope = " (one model, whole run)" if pub.scope == "run" else ""
+    # As the source printed it (17, 0.75, 2.661e+17), not rounded to our precision.
+    return f"{pub.value:g} {pub.unit}{mark}{scope}"
+
+
+def benchmark_title(b: Benchmark) -> str:
+    """'79.1 % top-5 accuracy on ImageNet (AlexNet-level)'."""
+    # "34.8 BLEU BLEU" would repeat itself: a unit equal to the metric name is said once.
+    unit = "" if b.metric.unit == b.metric.name else f" {b.metric.unit}"
+    return f"{b.threshold:g}{unit} {b.metric.name} on {b.dataset} ({b.label}-level)"
+
+
+def headline(view: BenchmarkView, trend: Trend) -> str:
+    """One sentence on a benchmark's trend, for the top of the README tables."""
+    b = view.benchmark
+    text = (
+        f"**{md(b.label)}-level:** the compute to reach it fell "
+        f"{format_sig(trend.reduction_factor)}x from {trend.first_date.year} to "
+        f"{trend.last_date.year} ({trend.span_years:.1f} years; "
+        f"{format_sig(trend.reduction_factor_min)}–{format_sig(trend.reduction_factor_max)} "
+        f"over the entries' input ranges)"
+    )
+    if trend.halving_months is not None and math.isfinite(trend.halving_months):
+        text += f", halving every {format_sig(trend.halving_months)} months"
+        if trend.halving_months_low is not None and trend.halving_months_high is not None:
+            text += (
+                f" (95 % {format_sig(trend.halving_months_low)}–"
+                f"{format_sig(trend.halving_months_high)})"
+            )
+        if trend.endpoint_halving_months is not None:
+            text += f", or {format_sig(trend.endpoint_halving_months)} from the two endpoints alone"
+    return (
+        f"{text}. Moore's law (2x every 2 years) would have given "
+        f"{format_sig(trend.moore_factor)}x over the same span. "
+        "How these are fitted: [docs/trends.md](docs/trends.md)."
+    )
+
+
+def markdown_tables(views: list[BenchmarkView]) -> str:
+    """One Markdown table per benchmark: its frontier, with derived reduction factors."""
+    parts: list[str] = []
+    for view in views:
+        b = view.benchmark
+        parts.append(f"### {md(benchmark_title(b))}\n")
+        parts.append(
+            "| Publication | Date | Compute (tfs-days) | Range | Reduction factor "
+            "| Published figure | Method | Analysis |"
+        )
+        parts.append("|---|---|---:|---|---:|---|---|---|")
+        for row in view.frontier:
+            e = row.entry
+            analysis = md(e.analysis.name)
+            if e.analysis.url:
+                analysis = f"[{analysis}]({md_url(e.analysis.url)})"
+            reduction = f"{format_sig(row.reduction.value)}x" if row.reduction else "—"
+            parts.append(
+                f"| [{md(e.name)}]({md_url(e.publication.url)}) | {e.publication.date.isoformat()} "
+                f"| {format_sig(row.estimate.tfs_days)} | {_range(row)} | {reduction} "
+                f"| {_published(row)} | {row.estimate.method} | {analysis} |"
+            )
+        parts.append("")
+    return "\n".join(parts)
