@@ -25,12 +25,11 @@ from algoeff.core.errors import InputError, ProblemsError
 from algoeff.core.fields import ID_PATTERN
 from algoeff.core.files import display_path, write_atomic
 from algoeff.core.parsing import parse_yaml, validate
-from algoeff.core.units import format_flop, format_sig
+from algoeff.core.units import Direction, format_flop, format_sig
 from algoeff.model.methods import MethodContext
 from algoeff.model.runlog import (
     RULE_TEXT,
     Crossing,
-    Direction,
     Rule,
     RunLog,
     Spread,

@@ -86,3 +86,12 @@ def format_sig(value: float, digits: int = 3) -> str:
 def format_flop(flop: float) -> str:
     """Canonical FLOP in scientific notation with three significant figures."""
     return f"{flop:.2e}"
+
+
+# Which way a metric improves: accuracy and BLEU rise, losses fall.
+Direction = Literal["higher", "lower"]
+
+
+def reached(value: float, threshold: float, direction: Direction) -> bool:
+    """Whether ``value`` is at or beyond ``threshold`` in ``direction`` (equality reaches it)."""
+    return value >= threshold if direction == "higher" else value <= threshold

@@ -55,9 +55,9 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 from torch.utils.hooks import RemovableHandle
 
+from algoeff.core.units import Direction, reached
 from algoeff.model.runlog import (
     SCHEMA_ID,
-    Direction,
     Evaluation,
     Final,
     Header,
@@ -65,7 +65,6 @@ from algoeff.model.runlog import (
     RunLogWriter,
     Signature,
     Steps,
-    reached,
 )
 
 DEFAULT_FLUSH_EVERY = 100

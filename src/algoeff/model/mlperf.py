@@ -39,8 +39,9 @@ from typing import Any
 
 from algoeff.core.errors import InputError
 from algoeff.core.files import display_path
+from algoeff.core.units import Direction
 from algoeff.model.hardware import HardwareTable
-from algoeff.model.runlog import Crossing, Direction, Point, Rule, first_crossing
+from algoeff.model.runlog import Crossing, Point, Rule, first_crossing
 
 MARKER = ":::MLLOG"
 MAX_LOG_BYTES = 256 * 1024 * 1024

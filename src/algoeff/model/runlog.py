@@ -38,13 +38,13 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from algoeff.core.errors import InputError, Problem
 from algoeff.core.files import display_path
+from algoeff.core.units import Direction, reached
 
 SCHEMA_ID: Literal["algoeff.model.runlog/1"] = "algoeff.model.runlog/1"
 # A log holds one line per group of steps (default 100) and per evaluation; even
 # a million-step run stays far below this. The cap stops a runaway file early.
 MAX_LOG_BYTES = 256 * 1024 * 1024
 
-Direction = Literal["higher", "lower"]
 Rule = Literal["first", "linear", "log"]
 RULES: tuple[str, ...] = ("first", "linear", "log")
 
@@ -526,11 +526,6 @@ class Crossing:
         if self.training_flop is None or not self.steps:
             return None
         return self.training_flop / self.steps
-
-
-def reached(value: float, threshold: float, direction: Direction) -> bool:
-    """Whether ``value`` is at or beyond ``threshold`` in ``direction``."""
-    return value >= threshold if direction == "higher" else value <= threshold
 
 
 def first_crossing(

@@ -24,7 +24,7 @@ from algoeff.core.fields import (
     Text,
     Url,
 )
-from algoeff.core.units import ComputeUnit, Convention
+from algoeff.core.units import ComputeUnit, Convention, Direction, reached
 from algoeff.model.methods import METHODS, Compute
 
 SCHEMA_VERSION = 1
@@ -147,16 +147,14 @@ class Benchmark(StrictModel):
     dataset: Text
     metric: Metric
     threshold: FiniteFloat
-    direction: Literal["higher", "lower"]
+    direction: Direction
     training_data: TrainingDataRule
     baseline: Id = Field(description="id of the entry every reduction factor divides")
     description: LongText | None = None
 
     def reached(self, value: float) -> bool:
         """Whether ``value`` meets the threshold in this benchmark's direction."""
-        if self.direction == "higher":
-            return value >= self.threshold
-        return value <= self.threshold
+        return reached(value, self.threshold, self.direction)
 
 
 class BenchmarkFile(StrictModel):
