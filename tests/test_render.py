@@ -19,10 +19,10 @@ from algoeff.cli import cli
 from algoeff.core.files import write_atomic
 from algoeff.dataset.derive import derive
 from algoeff.dataset.load import load_dataset
+from algoeff.core.text import csv_safe
+from algoeff.dataset.csv_audit import SEED_COLUMNS
 from algoeff.outputs.tables import (
     CSV_COLUMNS,
-    SEED_COLUMNS,
-    csv_safe,
     csv_text,
     markdown_tables,
     md,
@@ -253,8 +253,6 @@ def test_hostile_text_is_refused_at_the_schema(
 
 def test_tables_neutralize_hostile_text_anyway() -> None:
     """Second line of defence: the table writers neutralize what the schema would refuse."""
-    from algoeff.outputs.tables import csv_safe, md, md_url
-
     cell = md("Fast\u202eer\r\tnet | [x](y)")
     assert "\u202e" not in cell and "\r" not in cell and "\t" not in cell
     assert "\\|" in cell and "\\[x\\]" in cell

@@ -8,9 +8,10 @@ Exception tree:
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Literal
+
+from algoeff.core.text import escaped
 
 Severity = Literal["error", "warning"]
 
@@ -45,16 +46,8 @@ class Problem:
     def __str__(self) -> str:
         tail = f" (expected {self.expected})" if self.expected else ""
         prefix = "warning: " if self.severity == "warning" else ""
-        return _printable(f"{self.path}: {self.field}: {prefix}{self.message}{tail}")
-
-
-# Control characters and bidi overrides from untrusted text could forge a second
-# problem line or reorder one on the terminal; they are shown escaped instead.
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
-def _printable(text: str) -> str:
-    return _UNPRINTABLE.sub(lambda m: repr(m.group())[1:-1], text)
+        # Untrusted text could forge a second problem line or reorder one on screen.
+        return escaped(f"{self.path}: {self.field}: {prefix}{self.message}{tail}")
 
 
 class ProblemsError(AlgoeffError):

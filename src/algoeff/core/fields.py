@@ -12,14 +12,13 @@ from typing import Annotated, Literal, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from algoeff.core.text import BIDI_CHARS, CONTROL_CHARS, unsafe_char
+
 # Lower-case words joined by hyphens or dots; no slashes, so an id is always a safe file name.
 ID_PATTERN = r"^[a-z0-9](?:[a-z0-9.-]{0,78}[a-z0-9])?$"
 # No whitespace, quotes, angle brackets, backticks, backslashes, pipes, controls or
-# bidi overrides: a URL is pasted into Markdown tables, HTML attributes and CSV cells.
-_URL_RE = re.compile(r"https?://[^\s<>\"'`\\|\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]+")
-# C0/C1 controls (a line break is allowed only in long text) and bidi overrides, which
-# could forge lines in reports or reorder text on screen.
-_CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# bidi characters: a URL is pasted into Markdown tables, HTML attributes and CSV cells.
+_URL_RE = re.compile(f"https?://[^\\s<>\"'`\\\\|{CONTROL_CHARS}{BIDI_CHARS}]+")
 _ARXIV_RE = re.compile(r"^(\d{2})(0[1-9]|1[0-2])\.\d{4,5}$")
 
 
@@ -36,13 +35,13 @@ def _check_url(value: str) -> str:
 
 
 def _check_text(value: str) -> str:
-    if "\n" in value or "\t" in value or _CONTROL_RE.search(value):
+    if unsafe_char(value) is not None:
         raise ValueError("contains a line break, tab, control or bidi character")
     return value
 
 
 def _check_long_text(value: str) -> str:
-    if _CONTROL_RE.search(value):
+    if unsafe_char(value, multiline=True) is not None:
         raise ValueError("contains a control or bidi character")
     return value
 

@@ -24,13 +24,25 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from algoeff.core.errors import Problem
+from algoeff.core.errors import Problem, ProblemsError
 from algoeff.core.fields import arxiv_year_month
 from algoeff.core.files import display_path, read_text
+from algoeff.core.text import FORMULA_START
 from algoeff.core.units import FLOP_PER_TFS_DAY, format_sig
-from algoeff.outputs.tables import FORMULA_START, SEED_COLUMNS
 
 # A CSV of the original format is a few kilobytes; refuse anything absurd before parsing.
+# The original tracker's columns, kept first and with the same names so that its
+# readers keep working (shared/seed/efficiency_sota.csv); outputs.tables writes them.
+SEED_COLUMNS = (
+    "Metric",
+    "Publication Date",
+    "Publication",
+    "Publication link",
+    "Compute (teraflops-s/days)",
+    "Reduction Factor",
+    "Analysis",
+    "Analysis link",
+)
 MAX_CSV_BYTES = 4 * 1024 * 1024
 _ARXIV_IN_URL = re.compile(r"arxiv\.org/(?:abs|pdf)/([0-9]{4}\.[0-9]{4,5})")
 _URL = re.compile(r"^https?://\S+$")
@@ -108,7 +120,6 @@ def _print_interval(text: str) -> tuple[float, float]:
 
 def audit_csv(path: Path, today: dt.date | None = None) -> list[Problem]:
     """Every problem in a CSV of the original format, one per finding."""
-    from algoeff.core.errors import ProblemsError
 
     shown = display_path(path)
     try:

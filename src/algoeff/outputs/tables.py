@@ -16,23 +16,13 @@ import math
 import re
 from urllib.parse import quote
 
+from algoeff.core.text import csv_safe, plain_text
 from algoeff.core.units import flop_to_tfs_days, format_sig
+from algoeff.dataset.csv_audit import SEED_COLUMNS
 from algoeff.dataset.derive import BenchmarkView, Row
 from algoeff.dataset.trend import Trend
 from algoeff.model.schema import Benchmark, PublishedFigure
 
-# The original tracker's columns, kept first and with the same names so that its
-# readers keep working (shared/seed/efficiency_sota.csv).
-SEED_COLUMNS = (
-    "Metric",
-    "Publication Date",
-    "Publication",
-    "Publication link",
-    "Compute (teraflops-s/days)",
-    "Reduction Factor",
-    "Analysis",
-    "Analysis link",
-)
 EXTRA_COLUMNS = (
     "benchmark_id",
     "entry_id",
@@ -45,25 +35,6 @@ EXTRA_COLUMNS = (
     "published_convention",
 )
 CSV_COLUMNS = SEED_COLUMNS + EXTRA_COLUMNS
-
-# First characters that make a spreadsheet evaluate a cell (OWASP "CSV injection").
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-# Bidirectional embeddings, overrides, isolates and marks (Unicode TR9): dropped.
-_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-# C0 and C1 controls, DEL and the line and paragraph separators: each becomes a space.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-
-
-def plain_text(text: str) -> str:
-    """``text`` on one line, without control characters or bidirectional overrides."""
-    return _CONTROL.sub(" ", _BIDI.sub("", text))
-
-
-def csv_safe(text: str) -> str:
-    """Neutralize a cell that a spreadsheet would evaluate as a formula, after ``plain_text``."""
-    text = plain_text(text)
-    # A leading space does not stop every spreadsheet from reading " =1+1" as a formula.
-    return "'" + text if text.lstrip(" ").startswith(FORMULA_START) else text
 
 
 def primary_published(row: Row) -> PublishedFigure | None:
