@@ -29,8 +29,8 @@ from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 from torch import nn
 
-from algoeff.cli.measure import write_measured_entry
 from algoeff.core.units import format_flop
+from algoeff.measure.entry import write_measured_entry
 from algoeff.measure.meter import ComputeMeter
 from algoeff.model.runlog import log_crossing, read_runlog, spread
 
