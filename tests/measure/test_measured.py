@@ -239,7 +239,7 @@ def test_method_without_entry_dir_or_with_missing_log(tmp_path: Path) -> None:
     )
     with pytest.raises(LookupError, match="needs its folder"):
         m.estimate(MethodContext())
-    with pytest.raises(ValueError, match=r"nope\.jsonl: cannot be read"):
+    with pytest.raises(ValueError, match=r"nope\.jsonl: \(file\): cannot be read"):
         m.estimate(MethodContext(entry_dir=tmp_path))
 
 

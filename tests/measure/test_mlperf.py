@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from algoeff.cli import cli
+from algoeff.model import mlperf
 from algoeff.model.hardware import load_hardware
 from algoeff.model.mlperf import (
     MlperfLogError,
@@ -137,6 +138,18 @@ def test_errors_are_one_line_with_the_line_number(tmp_path: Path, build: Any, pa
     with pytest.raises(MlperfLogError, match=pattern) as info:
         analyse(read_mlperf(path), threshold=0.759)
     assert "\n" not in str(info.value)
+
+
+def test_links_and_oversize_logs_are_refused_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log = mlperf_log(tmp_path / "r.log")
+    (tmp_path / "link.log").symlink_to(log)
+    with pytest.raises(MlperfLogError, match=r"link\.log: \(file\): is a symbolic link"):
+        read_mlperf(tmp_path / "link.log")
+    monkeypatch.setattr(mlperf, "MAX_LOG_BYTES", 100)
+    with pytest.raises(MlperfLogError, match=r"is \d+ bytes \(expected at most 100 bytes\)"):
+        read_mlperf(log)
 
 
 def test_epochs_without_train_samples_need_the_option(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from algoeff.model import runlog
 from algoeff.model.runlog import (
     SCHEMA_ID,
     Evaluation,
@@ -301,6 +302,26 @@ def test_empty_and_missing_files(tmp_path: Path) -> None:
         read_runlog(tmp_path / "empty.jsonl")
     with pytest.raises(RunLogError, match="cannot be read"):
         read_runlog(tmp_path / "missing.jsonl")
+
+
+def test_links_oversize_and_non_utf8_files_are_refused_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reads go through core.files: no symbolic links, a size cap, UTF-8 only."""
+    path = write_log(tmp_path / "run.jsonl", [0.5])
+    (tmp_path / "link.jsonl").symlink_to(path)
+    with pytest.raises(RunLogError, match=r"link\.jsonl: \(file\): is a symbolic link") as link:
+        read_runlog(tmp_path / "link.jsonl")
+    assert "\n" not in str(link.value)
+    monkeypatch.setattr(runlog, "MAX_LOG_BYTES", 100)
+    with pytest.raises(RunLogError, match=r"is \d+ bytes \(expected at most 100 bytes\)"):
+        read_runlog(path)
+    monkeypatch.undo()
+    (tmp_path / "latin1.jsonl").write_bytes(b'{"record": "h\xe9ader"}\n')
+    with pytest.raises(RunLogError, match="is not UTF-8"):
+        read_runlog(tmp_path / "latin1.jsonl")
+    with pytest.raises(RunLogError, match="cannot be read"):
+        cached_runlog(tmp_path / "missing.jsonl")
 
 
 def test_cached_read_notices_an_edit(tmp_path: Path) -> None:

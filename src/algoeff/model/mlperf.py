@@ -25,7 +25,7 @@ Two ways to compute-to-target, from the first eval_accuracy at or beyond the tar
     counted   training FLOP per example (forward + backward, e.g. from a metered run or
               `algoeff flops`) x samples trained up to that evaluation
     hardware  accelerators x seconds from run_start to that evaluation x dense peak FLOP/s
-              (algoeff's hardware table) x utilization (default 0.33, as the hardware method)
+              (algoeff's hardware table) x utilization (default: the hardware method's)
 """
 
 from __future__ import annotations
@@ -37,14 +37,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from algoeff.core.errors import InputError
-from algoeff.core.files import display_path
+from algoeff.core.errors import InputError, ProblemsError
+from algoeff.core.files import display_path, read_bytes, read_text
 from algoeff.core.units import Direction
 from algoeff.model.hardware import HardwareTable
-from algoeff.model.runlog import Crossing, Point, Rule, first_crossing
+from algoeff.model.runlog import MAX_LOG_BYTES, Crossing, Point, Rule, first_crossing
 
 MARKER = ":::MLLOG"
-MAX_LOG_BYTES = 256 * 1024 * 1024
 _REQUIRED = ("time_ms", "key")
 
 
@@ -85,39 +84,37 @@ class MlperfLog:
 
 
 _SNIFF_LINES = 1000
+_SNIFF_BYTES = 1024 * 1024
 
 
 def is_mlperf_log(path: Path) -> bool:
     """Whether ``path`` looks like an MLPerf log: not a JSON Lines file (an algoeff run log
     starts with a JSON object), and a ``:::MLLOG`` marker within its first 1,000 lines
-    (launchers often print other lines first)."""
+    (launchers often print other lines first) and first MiB."""
     try:
-        with path.open("r", encoding="utf-8", errors="replace") as handle:
-            seen_text = False
-            for number, line in enumerate(handle):
-                if number >= _SNIFF_LINES:
-                    return False
-                if MARKER in line:
-                    return True
-                if not seen_text and line.strip():
-                    seen_text = True
-                    if line.lstrip().startswith("{"):
-                        return False
+        with path.open("rb") as handle:
+            head = handle.read(_SNIFF_BYTES).decode("utf-8", errors="replace")
     except OSError:
         return False
+    seen_text = False
+    for line in head.split("\n")[:_SNIFF_LINES]:
+        if MARKER in line:
+            return True
+        if not seen_text and line.strip():
+            seen_text = True
+            if line.lstrip().startswith("{"):
+                return False
     return False
 
 
 def read_mlperf(path: Path) -> MlperfLog:
     """Read the ``:::MLLOG`` events of ``path``; other lines are skipped."""
-    shown = display_path(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_LOG_BYTES:
-            raise MlperfLogError(f"{shown}: is {size} bytes (expected at most {MAX_LOG_BYTES})")
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        raise MlperfLogError(f"{shown}: cannot be read: {exc.strerror}") from None
+        # Launchers interleave other output: bytes that are not UTF-8 are replaced, not refused.
+        text = read_bytes(path, MAX_LOG_BYTES).decode("utf-8", errors="replace")
+    except ProblemsError as exc:
+        raise MlperfLogError(str(exc.problems[0])) from None
+    shown = display_path(path)
     log = MlperfLog(path)
     lines = text.split("\n")
     for number, line in enumerate(lines, start=1):
@@ -324,9 +321,9 @@ def read_system_json(path: Path) -> dict[str, Any]:
     """An MLPerf system description (systems/<name>.json); its number_of_nodes and so on."""
     shown = display_path(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"{shown}: cannot be read: {exc.strerror}") from None
+        data = json.loads(read_text(path))
+    except ProblemsError as exc:
+        raise InputError(str(exc.problems[0])) from None
     except json.JSONDecodeError as exc:
         raise InputError(f"{shown}: line {exc.lineno}: is not JSON ({exc.msg})") from None
     if not isinstance(data, dict):

@@ -36,8 +36,8 @@ from typing import IO, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from algoeff.core.errors import InputError, Problem
-from algoeff.core.files import display_path
+from algoeff.core.errors import InputError, Problem, ProblemsError
+from algoeff.core.files import display_path, read_text
 from algoeff.core.units import Direction, reached
 
 SCHEMA_ID: Literal["algoeff.model.runlog/1"] = "algoeff.model.runlog/1"
@@ -212,16 +212,9 @@ def read_runlog(path: Path) -> RunLog:
     """Read and check a run log; raises RunLogError naming file, line and field."""
     shown = display_path(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_LOG_BYTES:
-            raise RunLogError(f"{shown}: is {size} bytes (expected at most {MAX_LOG_BYTES})")
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise RunLogError(f"{shown}: cannot be read: {exc.strerror}") from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise RunLogError(f"{shown}: is not UTF-8 (byte {exc.start})") from None
+        text = read_text(path, MAX_LOG_BYTES)
+    except ProblemsError as exc:
+        raise RunLogError(str(exc.problems[0])) from None
     lines = text.split("\n")
     complete = text.endswith("\n")
     if complete:
@@ -278,8 +271,8 @@ def cached_runlog(path: Path) -> RunLog:
     """
     try:
         stat = path.stat()
-    except OSError as exc:
-        raise RunLogError(f"{display_path(path)}: cannot be read: {exc.strerror}") from None
+    except OSError:
+        return read_runlog(path)  # raises the RunLogError that says why
     stamp = (stat.st_size, stat.st_mtime_ns)
     hit = _CACHE.get(path)
     if hit is not None and hit[0] == stamp:
@@ -314,22 +307,15 @@ def _add(log: RunLog, record: Any, number: int, shown: str, totals: _Totals) -> 
     if isinstance(record, Signature):
         if record.id in log.signatures:
             raise _problem(shown, number, "id", f"signature {record.id!r} is defined twice")
-        _expect(
-            shown,
-            number,
-            "model_flop",
-            record.model_flop,
-            record.forward_flop + record.backward_flop,
-            "forward_flop + backward_flop",
-        )
-        _expect(
-            shown,
-            number,
-            "hardware_flop",
-            record.hardware_flop,
-            record.model_flop + record.recompute_flop,
-            "model_flop + recompute_flop",
-        )
+        forward, backward = record.forward_flop, record.backward_flop
+        wanted = {
+            "model_flop": (forward + backward, "forward_flop + backward_flop"),
+            "hardware_flop": (
+                record.model_flop + record.recompute_flop,
+                "model_flop + recompute_flop",
+            ),
+        }
+        _expect(shown, number, record, wanted)
         log.signatures[record.id] = record
     elif isinstance(record, Steps):
         sig = log.signatures.get(record.signature)
@@ -340,61 +326,23 @@ def _add(log: RunLog, record: Any, number: int, shown: str, totals: _Totals) -> 
                 "signature",
                 f"{record.signature!r} is not a training signature defined above",
             )
-        _expect(
-            shown,
-            number,
-            "training_flop_per_step",
-            record.training_flop_per_step,
-            sig.model_flop,
-            f"model_flop of signature {sig.id}",
-        )
-        _expect(
-            shown,
-            number,
-            "hardware_flop_per_step",
-            record.hardware_flop_per_step,
-            sig.hardware_flop,
-            f"hardware_flop of signature {sig.id}",
-        )
         totals.training_flop += record.steps * record.training_flop_per_step
         totals.hardware_flop += record.steps * record.hardware_flop_per_step
         totals.steps += record.steps
         totals.examples += record.examples
-        _expect(
-            shown,
-            number,
-            "training_flop",
-            record.training_flop,
-            totals.training_flop,
-            "the previous total + steps x training_flop_per_step",
-        )
-        _expect(
-            shown,
-            number,
-            "hardware_flop",
-            record.hardware_flop,
-            totals.hardware_flop,
-            "the previous total + steps x hardware_flop_per_step",
-        )
-        _expect(
-            shown,
-            number,
-            "total_steps",
-            record.total_steps,
-            totals.steps,
-            "the previous total + steps",
-        )
-        _expect(
-            shown,
-            number,
-            "total_examples",
-            record.total_examples,
-            totals.examples,
-            "the previous total + examples",
-        )
+        previous = "the previous total + "
+        wanted = {
+            "training_flop_per_step": (sig.model_flop, f"model_flop of signature {sig.id}"),
+            "hardware_flop_per_step": (sig.hardware_flop, f"hardware_flop of signature {sig.id}"),
+            "training_flop": (totals.training_flop, previous + "steps x training_flop_per_step"),
+            "hardware_flop": (totals.hardware_flop, previous + "steps x hardware_flop_per_step"),
+            "total_steps": (totals.steps, previous + "steps"),
+            "total_examples": (totals.examples, previous + "examples"),
+        }
+        _expect(shown, number, record, wanted)
         log.steps.append(record)
     elif isinstance(record, Evaluation):
-        _expect(shown, number, "index", record.index, len(log.evaluations) + 1, "the next index")
+        _expect(shown, number, record, {"index": (len(log.evaluations) + 1, "the next index")})
         if log.evaluations and record.training_flop < log.evaluations[-1].training_flop:
             raise _problem(
                 shown,
@@ -405,55 +353,28 @@ def _add(log: RunLog, record: Any, number: int, shown: str, totals: _Totals) -> 
             )
         if log.header.world_size == 1:
             # One process: the evaluation's totals are exactly the steps logged before it.
-            _expect(
-                shown,
-                number,
-                "training_flop",
-                record.training_flop,
-                totals.training_flop,
-                "the total of the steps logged before it",
-            )
-            _expect(
-                shown,
-                number,
-                "hardware_flop",
-                record.hardware_flop,
-                totals.hardware_flop,
-                "the total of the steps logged before it",
-            )
-            _expect(
-                shown,
-                number,
-                "examples",
-                record.examples,
-                totals.examples,
-                "the total of the steps logged before it",
-            )
-            _expect(
-                shown,
-                number,
-                "steps",
-                record.steps,
-                totals.steps,
-                "the total of the steps logged before it",
-            )
+            before = "the total of the steps logged before it"
+            wanted = {
+                "training_flop": (totals.training_flop, before),
+                "hardware_flop": (totals.hardware_flop, before),
+                "examples": (totals.examples, before),
+                "steps": (totals.steps, before),
+            }
+            _expect(shown, number, record, wanted)
         log.evaluations.append(record)
         log.evaluation_lines.append(number)
     elif isinstance(record, Final):
-        _expect(
-            shown,
-            number,
-            "evaluations",
-            record.evaluations,
-            len(log.evaluations),
-            "the number of evaluation records",
-        )
+        count = len(log.evaluations)
+        _expect(shown, number, record, {"evaluations": (count, "the number of evaluation records")})
         log.final = record
 
 
-def _expect(shown: str, number: int, name: str, found: int, wanted: int, what: str) -> None:
-    if found != wanted:
-        raise _problem(shown, number, name, f"{found} does not match", f"{wanted}, {what}")
+def _expect(shown: str, number: int, record: Any, wanted: dict[str, tuple[int, str]]) -> None:
+    """Each named field of ``record`` equals its wanted value (the text says what that is)."""
+    for name, (value, what) in wanted.items():
+        found = getattr(record, name)
+        if found != value:
+            raise _problem(shown, number, name, f"{found} does not match", f"{value}, {what}")
 
 
 class RunLogWriter:
