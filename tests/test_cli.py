@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -11,8 +12,11 @@ from typing import Any
 import click
 import pytest
 from click.testing import CliRunner
+from rich.console import Console
 
 from algoeff.cli import COMMANDS, cli
+from algoeff.cli.dataset import show_table
+from algoeff.dataset.checks import clean_audit
 
 Write = Callable[..., Path]
 
@@ -61,7 +65,7 @@ def test_help_lists_every_command() -> None:
         (
             [
                 "operations",
-                "--forward-flops",
+                "--forward-flop",
                 "1e9",
                 "--examples",
                 "1e6",
@@ -79,7 +83,7 @@ def test_help_lists_every_command() -> None:
                 "8",
                 "--days",
                 "10",
-                "--peak-tflops",
+                "--peak-tflop-per-s",
                 "3.5",
                 "--utilization",
                 "0.33",
@@ -93,7 +97,7 @@ def test_help_lists_every_command() -> None:
                 "8",
                 "--hours",
                 "12",
-                "--peak-tflops",
+                "--peak-tflop-per-s",
                 "9.5",
                 "--utilization",
                 "1",
@@ -125,7 +129,7 @@ def test_estimate_range_syntax() -> None:
         [
             "estimate",
             "operations",
-            "--forward-flops",
+            "--forward-flop",
             "1e9:0.5e9..2e9",
             "--examples",
             "1e6",
@@ -151,7 +155,7 @@ def test_estimate_default_utilization_bounds() -> None:
                 "1",
                 "--hours",
                 "1",
-                "--peak-tflops",
+                "--peak-tflop-per-s",
                 "1",
                 "--json",
             ],
@@ -167,10 +171,10 @@ def test_estimate_default_utilization_bounds() -> None:
     [
         (
             ["operations", "--examples", "1e6"],
-            "options: give exactly one of forward_flop and forward_macs",
+            "options: give exactly one of --forward-flop and --forward-macs",
         ),
-        (["operations", "--forward-flops", "nan", "--examples", "1"], "'nan' is not a number"),
-        (["operations", "--forward-flops", "-5", "--examples", "1"], "'-5' is not a number"),
+        (["operations", "--forward-flop", "nan", "--examples", "1"], "'nan' is not a number"),
+        (["operations", "--forward-flop", "-5", "--examples", "1"], "'-5' is not a number"),
         (
             ["reported", "--flop", "1e9", "--fraction", "1.5"],
             "--fraction: 1.5: Input should be less than or equal to 1",
@@ -313,9 +317,49 @@ def test_int8_is_not_a_training_precision() -> None:
 
 
 def test_option_names_in_errors() -> None:
-    """A bad --peak-tflops is reported under that name, not the model's field name."""
+    """A bad --peak-tflop-per-s is reported under that name, not the model's field name."""
     result = CliRunner().invoke(
-        cli, ["estimate", "hardware", "--count", "1", "--hours", "1", "--peak-tflops", "1e400"]
+        cli, ["estimate", "hardware", "--count", "1", "--hours", "1", "--peak-tflop-per-s", "1e400"]
     )
     assert result.exit_code == 2
-    assert "--peak-tflops: inf: Input should be a finite number" in result.output
+    assert "--peak-tflop-per-s: inf: Input should be a finite number" in result.output
+
+
+def test_show_fits_80_columns_without_cutting_a_cell(repo_root: Path) -> None:
+    """At 80 columns no cell is cut ("…") and every line fits; entry names appear whole."""
+    result = CliRunner().invoke(
+        cli, ["show", "--all", "--root", str(repo_root)], env={"COLUMNS": "80"}
+    )
+    assert result.exit_code == 0, result.output
+    assert "…" not in result.output
+    assert max(len(line) for line in result.output.splitlines()) <= 80
+    for name in ("ShuffleNet v2 (1.5x)", "EfficientNet (b0)", "Transformer (Big)"):
+        assert name in result.output
+    assert "2015-12-10" in result.output and "Reduction" in result.output
+    assert "Published" not in result.output
+
+
+def test_show_full_columns_when_wide(repo_root: Path) -> None:
+    result = CliRunner().invoke(cli, ["show", "--root", str(repo_root)], env={"COLUMNS": "160"})
+    assert result.exit_code == 0, result.output
+    assert "…" not in result.output
+    for header in ("Entry", "Date", "Compute (tfs-days)", "Range", "Reduction"):
+        assert header in result.output
+    for header in ("Published", "Method", "Frontier"):
+        assert header in result.output
+    assert "(multiply-add=1)" in result.output and "operations" in result.output
+
+
+@pytest.mark.parametrize("width", [60, 80, 100, 120, 160])
+def test_show_table_never_ellipsizes(
+    width: int, write_dataset: Write, faster_entry: dict[str, Any]
+) -> None:
+    """A long unbroken entry name folds inside its cell instead of being cut."""
+    faster_entry["name"] = "A" * 70
+    root = write_dataset({"faster": faster_entry})
+    console = Console(width=width, record=True, file=open(os.devnull, "w"))  # noqa: SIM115
+    for view in clean_audit(root).views:
+        console.print(show_table(view, all_rows=True, width=width))
+    text = console.export_text()
+    assert "…" not in text
+    assert text.count("A") == 70  # folded over lines, but whole

@@ -1,18 +1,32 @@
-"""Options shared by every command, so that a flag means the same thing everywhere."""
+"""Options shared by every command, so that a flag means the same thing everywhere.
+
+Options that set a field of a model are generated from the field (``field_option``):
+the option is the field's name with dashes, its help the field's description, its
+unit the one in the field's Quantity type. A field and its unit are written once,
+in the model.
+"""
 
 from __future__ import annotations
 
 import json
+import re
+import types
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
 
 import click
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
 
 from algoeff.core.errors import Problem
+from algoeff.core.fields import Quantity
 from algoeff.dataset.load import find_root
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+_NUMBER = r"[0-9.]+(?:[eE][-+]?[0-9]+)?"
+_QUANTITY = re.compile(rf"^(?P<value>{_NUMBER})(?::(?P<low>{_NUMBER})\.\.(?P<high>{_NUMBER}))?$")
 
 
 def root_option(func: F) -> F:
@@ -47,3 +61,100 @@ def report(problems: list[Problem], *, strict: bool = False) -> int:
     if problems:
         click.echo(f"{len(errors)} error(s), {warnings} warning(s)", err=True)
     return 1 if errors else 0
+
+
+if TYPE_CHECKING:  # click >= 8.3 types ParamType generically; older releases cannot subscript it
+    _ParamType = click.ParamType[dict[str, float], Any]
+else:
+    _ParamType = click.ParamType
+
+
+class QuantityType(_ParamType):
+    """A positive number, optionally with a range: 3.86e9 or 3.86e9:3.5e9..4.1e9."""
+
+    name = "VALUE[:LOW..HIGH]"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> dict[str, float]:
+        if isinstance(value, dict):
+            return value
+        match = _QUANTITY.match(str(value).strip())
+        if match is None:
+            self.fail(
+                f"{value!r} is not a number or NUMBER:LOW..HIGH (e.g. 0.33:0.2..0.5)", param, ctx
+            )
+        try:
+            out = {k: float(v) for k, v in match.groupdict().items() if v is not None}
+        except ValueError:
+            self.fail(f"{value!r} is not a number", param, ctx)
+        return out
+
+
+QUANTITY = QuantityType()
+
+
+def option_name(field: str) -> str:
+    """The option that sets a model field: ``peak_tflop_per_s`` -> ``--peak-tflop-per-s``."""
+    return "--" + field.replace("_", "-")
+
+
+def _bare(annotation: Any) -> Any:
+    """The type under ``X | None`` and ``Annotated[X, ...]``."""
+    while True:
+        origin = get_origin(annotation)
+        if origin is Annotated:
+            annotation = get_args(annotation)[0]
+        elif origin is Union or origin is types.UnionType:
+            args = [a for a in get_args(annotation) if a is not type(None)]
+            if len(args) != 1:
+                return annotation
+            annotation = args[0]
+        else:
+            return annotation
+
+
+def field_unit(field: FieldInfo) -> str | None:
+    """The unit of a Quantity field (the first its type allows); None for other fields."""
+    kind = _bare(field.annotation)
+    if not (isinstance(kind, type) and issubclass(kind, Quantity)):
+        return None
+    units = get_args(_bare(kind.model_fields["unit"].annotation))
+    return str(units[0]) if units else None
+
+
+def _help(field: FieldInfo, unit: str | None) -> str:
+    text = (field.description or "").strip()
+    text = text[:1].upper() + text[1:]
+    if text and not text.endswith("."):
+        text += "."
+    return f"{text} Unit: {unit}." if unit else text
+
+
+def field_option(model: type[BaseModel], name: str) -> Callable[[F], F]:
+    """A click option that sets ``model``'s field ``name``, typed and documented by the field.
+
+    Quantity fields take VALUE[:LOW..HIGH] and give ``{"value", "low", "high"}``
+    (without the unit: ``field_unit`` has it); Literal fields are a choice of their
+    values; bool fields are flags; text fields are text. Defaults are the model's:
+    a quantity left out is left to the model, a text or choice default is shown in the
+    help. Any other field type raises TypeError, so a new kind of field cannot slip by.
+    """
+    field = model.model_fields[name]
+    kind = _bare(field.annotation)
+    unit = field_unit(field)
+    settings: dict[str, Any] = {"help": _help(field, unit), "required": field.is_required()}
+    if unit is not None:
+        settings["type"] = QUANTITY
+    elif kind is bool:
+        settings["is_flag"] = True
+    elif get_origin(kind) is Literal:
+        settings["type"] = click.Choice([str(v) for v in get_args(kind)])
+    elif kind is str:
+        settings["type"] = str
+    else:
+        raise TypeError(f"{model.__name__}.{name}: no option type for {field.annotation!r}")
+    default = None if field.is_required() else field.get_default(call_default_factory=False)
+    if isinstance(default, str):  # shown in the help; the value is the model's own default
+        settings.update(default=default, show_default=True)
+    return click.option(option_name(name), name, **settings)

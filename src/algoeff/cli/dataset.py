@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import click
+from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -143,7 +144,9 @@ def show(benchmark: str | None, root: Path | None, all_rows: bool, as_json: bool
     """Show the frontier of each benchmark (or one), with reduction factors.
 
     Compute is canonical (1 multiply-add = 2 FLOP) in teraflop/s-days; the figure
-    the source published is shown beside it in its own unit and convention.
+    the source published is shown beside it in its own unit and convention. A terminal
+    too narrow for the full table gets a compact one, without the published figure
+    and the method (--json has every field).
 
     \b
     Examples:
@@ -166,35 +169,69 @@ def show(benchmark: str | None, root: Path | None, all_rows: bool, as_json: bool
         return
     console = Console()
     for view in views:
-        b = view.benchmark
-        table = Table(title=benchmark_title(b), title_justify="left")
-        for col, just in (
-            ("Entry", "left"),
-            ("Date", "left"),
-            ("Compute (tfs-days)", "right"),
-            ("Range", "right"),
-            ("Reduction", "right"),
-            ("Published", "left"),
-            ("Method", "left"),
-            ("Frontier", "center"),
-        ):
-            table.add_column(col, justify=just)  # type: ignore[arg-type]
-        for r in view.rows if all_rows else view.frontier:
+        console.print(show_table(view, all_rows, console.width))
+
+
+def show_table(view: BenchmarkView, all_rows: bool, width: int) -> Table:
+    """One benchmark's rows as a table that fits ``width`` columns without cutting a cell.
+
+    The full table when it fits unwrapped (about 140 columns for the bundled dataset);
+    else a compact one, without the published figure and the method (both in --json),
+    that fits 80 columns.
+    """
+    full = _show_table(view, all_rows, compact=False)
+    if Console(width=_UNBOUNDED).measure(full).maximum <= width:
+        return full
+    return _show_table(view, all_rows, compact=True)
+
+
+_UNBOUNDED = 10_000
+
+
+def _show_table(view: BenchmarkView, all_rows: bool, *, compact: bool) -> Table:
+    columns: list[tuple[str, str]] = [
+        ("Entry", "left"),
+        ("Date", "left"),
+        ("tfs-days" if compact else "Compute (tfs-days)", "right"),
+        ("Range", "right"),
+        ("Reduction", "right"),
+    ]
+    if not compact:
+        columns += [("Published", "left"), ("Method", "left")]
+    # Only the frontier is shown unless --all: then the mark says nothing.
+    if all_rows or not compact:
+        columns.append(("●" if compact else "Frontier", "center"))
+    table = Table(
+        title=benchmark_title(view.benchmark),
+        title_justify="left",
+        caption="published figure and method: a wider terminal or --json" if compact else None,
+        caption_justify="left",
+        box=box.SIMPLE_HEAD if compact else box.HEAVY_HEAD,
+    )
+    for col, just in columns:
+        # Never "…": when space runs short a cell wraps, and a long word folds.
+        table.add_column(col, justify=just, overflow="fold")  # type: ignore[arg-type]
+    for r in view.rows if all_rows else view.frontier:
+        low = format_sig(flop_to_tfs_days(r.estimate.flop_low))
+        high = format_sig(flop_to_tfs_days(r.estimate.flop_high))
+        cells = [
+            r.entry.name,
+            r.entry.publication.date.isoformat(),
+            format_sig(r.estimate.tfs_days),
+            f"{low}–{high}",
+            f"{format_sig(r.reduction.value)}x" if r.reduction else "—",
+        ]
+        if not compact:
             pub = primary_published(r)
-            published = "—" if pub is None else f"{pub.value:g} {pub.unit} ({pub.convention})"
-            cells = (
-                r.entry.name,
-                r.entry.publication.date.isoformat(),
-                format_sig(r.estimate.tfs_days),
-                f"{format_sig(flop_to_tfs_days(r.estimate.flop_low))}–{format_sig(flop_to_tfs_days(r.estimate.flop_high))}",
-                f"{format_sig(r.reduction.value)}x" if r.reduction else "—",
-                published,
+            cells += [
+                "—" if pub is None else f"{pub.value:g} {pub.unit} ({pub.convention})",
                 r.estimate.method,
-                "●" if r.on_frontier else "",
-            )
-            # Entry text is untrusted: Text() shows it literally, never as rich markup.
-            table.add_row(*(Text(c) for c in cells))
-        console.print(table)
+            ]
+        if all_rows or not compact:
+            cells.append("●" if r.on_frontier else "")
+        # Entry text is untrusted: Text() shows it literally, never as rich markup.
+        table.add_row(*(Text(c) for c in cells))
+    return table
 
 
 @click.command()
