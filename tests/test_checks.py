@@ -18,7 +18,7 @@ Write = Callable[..., Path]
 
 
 def _errors(root: Path, **kw: Any) -> list[Problem]:
-    return [p for p in check_dataset(root, outputs=False, **kw) if p.severity == "error"]
+    return [p for p in check_dataset(root, **kw) if p.severity == "error"]
 
 
 def _messages(problems: list[Problem]) -> str:
@@ -28,7 +28,7 @@ def _messages(problems: list[Problem]) -> str:
 def test_valid_dataset_is_clean(write_dataset: Write, faster_entry: dict[str, Any]) -> None:
     """The fixture dataset has no errors and no warnings."""
     root = write_dataset({"faster": faster_entry})
-    assert check_dataset(root, outputs=False) == []
+    assert check_dataset(root) == []
 
 
 def test_stated_flop_must_match_recomputation(
@@ -77,7 +77,7 @@ def test_explained_discrepancy_that_agrees_is_a_warning(write_dataset: Write) ->
     """A discrepancy note on figures that agree is stale: a warning."""
     entry = entry_dict("base")
     entry["published"][0]["discrepancy"] = "stale note"
-    problems = check_dataset(write_dataset({"base": entry}), outputs=False)
+    problems = check_dataset(write_dataset({"base": entry}))
     assert [p.severity for p in problems] == ["warning"]
     assert "published.0.discrepancy" in problems[0].field
 
@@ -178,7 +178,7 @@ def test_entry_before_baseline_is_a_warning(
         date="2013-01-01", arxiv=None, url="https://example.org/faster"
     )
     faster_entry["sources"][0]["url"] = "https://example.org/faster"
-    problems = check_dataset(write_dataset({"faster": faster_entry}), outputs=False)
+    problems = check_dataset(write_dataset({"faster": faster_entry}))
     assert [(p.field, p.severity) for p in problems] == [("publication.date", "warning")]
 
 
@@ -186,7 +186,7 @@ def test_unsourced_input_is_a_warning(write_dataset: Write) -> None:
     """An input without a source is reported as a warning (an error under --strict)."""
     entry = entry_dict("base")
     del entry["compute"]["epochs"]["source"]
-    problems = check_dataset(write_dataset({"base": entry}), outputs=False)
+    problems = check_dataset(write_dataset({"base": entry}))
     assert [(p.field, p.severity) for p in problems] == [("compute.epochs.source", "warning")]
 
 

@@ -17,10 +17,10 @@ from click.testing import CliRunner
 
 from algoeff.cli import cli
 from algoeff.core.files import write_atomic
-from algoeff.dataset.derive import derive
-from algoeff.dataset.load import load_dataset
 from algoeff.core.text import csv_safe
 from algoeff.dataset.csv_audit import SEED_COLUMNS
+from algoeff.dataset.derive import derive
+from algoeff.dataset.load import load_dataset
 from algoeff.outputs.tables import (
     CSV_COLUMNS,
     csv_text,

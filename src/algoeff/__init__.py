@@ -5,6 +5,7 @@ Public API (the CLI is a thin layer over it):
     load_dataset(root)           benchmarks and analysis entries from disk
     derive(dataset)              estimates, reduction factors and the frontier
     audit_dataset(root)          load + derive + every check, in one pass
+    check_repository(root)       what `algoeff check` reports: the dataset and its generated files
     Entry, Benchmark             the dataset's models (JSON Schema: schema.json_schemas())
     Operations, Hardware, Transformer, Reported, Measured
                                  compute methods; .estimate() gives an Estimate in FLOP
@@ -30,6 +31,7 @@ from algoeff.model.methods import (
     Transformer,
 )
 from algoeff.model.schema import Benchmark, Entry
+from algoeff.outputs.render import check_repository
 
 try:
     __version__ = version("algoeff")
@@ -59,6 +61,7 @@ __all__ = [
     "__version__",
     "audit_dataset",
     "check_dataset",
+    "check_repository",
     "derive",
     "find_root",
     "load_dataset",

@@ -268,7 +268,7 @@ def _checked(write_dataset: WriteDataset, tamper: Any = None) -> list[str]:
     assert result.exit_code == 0, result.output
     if tamper is not None:
         tamper(logs[0])
-    problems = check_dataset(root, outputs=False)
+    problems = check_dataset(root)
     return [str(p) for p in problems if "measured-net" in p.path]
 
 
@@ -308,7 +308,7 @@ def test_check_fails_when_stated_total_is_edited(write_dataset: WriteDataset) ->
     data["compute"]["training_flop"] *= 1.5
     data["compute"]["runs"][0]["training_flop"] *= 1.5
     path.write_text(yaml.safe_dump(data, sort_keys=False))
-    problems = [str(p) for p in check_dataset(root, outputs=False) if "measured-net" in p.path]
+    problems = [str(p) for p in check_dataset(root) if "measured-net" in p.path]
     assert len(problems) == 1
     assert "runs.0.training_flop: states 2.25e+04 but logs/seed0.jsonl gives 1.5e+04" in problems[0]
 
@@ -350,4 +350,4 @@ def test_percent_writes_the_result_as_a_percentage(write_dataset: WriteDataset) 
     result, path = emit(folder, logs, *args, "--percent")
     assert result.exit_code == 0, result.output
     assert load_entry(path).entry.result.value == pytest.approx(95.0)
-    assert [str(p) for p in check_dataset(root, outputs=False) if "measured-net" in p.path] == []
+    assert [str(p) for p in check_dataset(root) if "measured-net" in p.path] == []

@@ -15,12 +15,12 @@ from algoeff.cli.common import json_option, print_json, report, resolve_root, ro
 from algoeff.core.errors import InputError, Problem, ProblemsError
 from algoeff.core.files import display_path
 from algoeff.core.units import flop_to_tfs_days, format_sig
-from algoeff.dataset.checks import check_dataset, clean_audit
+from algoeff.dataset.checks import clean_audit
 from algoeff.dataset.csv_audit import audit_csv, looks_like_seed_csv
 from algoeff.dataset.derive import BenchmarkView
 from algoeff.dataset.load import ENTRY_SUFFIX, find_root, is_dataset_root, load_dataset
 from algoeff.model.schema import json_schemas
-from algoeff.outputs.render import stale_outputs, write_outputs
+from algoeff.outputs.render import check_repository, stale_outputs, write_outputs
 from algoeff.outputs.tables import benchmark_title, primary_published
 
 
@@ -47,7 +47,7 @@ def check(paths: tuple[Path, ...], root: Path | None, strict: bool) -> None:
     for target in list(paths) or [resolve_root(root)]:
         try:
             if target.is_dir() and is_dataset_root(target):
-                problems += check_dataset(target.resolve())
+                problems += check_repository(target.resolve())
             elif target.is_dir():
                 # A benchmark folder: every analysis file in it.
                 base = root.resolve() if root else find_root(target)
@@ -63,7 +63,7 @@ def check(paths: tuple[Path, ...], root: Path | None, strict: bool) -> None:
             problems.append(Problem(display_path(target), "(path)", str(exc)))
     for dataset_root, files in entry_files.items():
         try:
-            problems += check_dataset(dataset_root, files)
+            problems += check_repository(dataset_root, files)
         except ProblemsError as exc:
             problems += exc.problems
     status = report(problems, strict=strict)

@@ -299,10 +299,13 @@ def audit_dataset(
     root: Path,
     files: list[Path] | None = None,
     *,
-    outputs: bool = True,
     today: dt.date | None = None,
 ) -> Audit:
-    """Load, derive and check the dataset at ``root`` (or only ``files``) in one pass."""
+    """Load, derive and check the dataset at ``root`` (or only ``files``) in one pass.
+
+    The generated files are not compared here (they are outputs, a layer above):
+    ``outputs.render.check_repository`` adds that.
+    """
     dataset = load_dataset(root, files)
     problems = list(dataset.problems)
     day = today or dt.date.today()
@@ -315,18 +318,14 @@ def audit_dataset(
     problems += check_urls(dataset.entries)
     if files is None:
         problems += check_baselines(dataset, views)
-        if outputs and not any(p.severity == "error" for p in problems):
-            from algoeff.outputs.render import stale_outputs
-
-            problems += stale_outputs(dataset, views)
     problems = sorted(set(problems), key=lambda p: (p.path, p.field, p.message))
     return Audit(dataset, views, problems)
 
 
 def clean_audit(root: Path) -> Audit:
     """The dataset and its views for commands that need valid data (render, show, trend);
-    raises ProblemsError with every error otherwise. Generated files are not compared."""
-    audit = audit_dataset(root, outputs=False)
+    raises ProblemsError with every error otherwise."""
+    audit = audit_dataset(root)
     if audit.errors:
         raise ProblemsError(audit.errors)
     return audit
@@ -336,8 +335,7 @@ def check_dataset(
     root: Path,
     files: list[Path] | None = None,
     *,
-    outputs: bool = True,
     today: dt.date | None = None,
 ) -> list[Problem]:
     """Every problem in the dataset at ``root`` (or only in ``files``), sorted."""
-    return audit_dataset(root, files, outputs=outputs, today=today).problems
+    return audit_dataset(root, files, today=today).problems

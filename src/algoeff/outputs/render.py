@@ -8,12 +8,14 @@ output is deterministic, so ``--check`` is an exact byte comparison.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from algoeff.core.errors import MissingExtraError, Problem, ProblemsError
 from algoeff.core.files import display_path, read_text, write_atomic
+from algoeff.dataset.checks import audit_dataset
 from algoeff.dataset.derive import BenchmarkView
 from algoeff.dataset.load import Dataset
 from algoeff.dataset.trend import Trend, fit_trend
@@ -134,3 +136,15 @@ def write_outputs(dataset: Dataset, views: list[BenchmarkView]) -> tuple[list[Pa
             write_atomic(path, data)
             written.append(path)
     return written, warnings
+
+
+def check_repository(
+    root: Path, files: list[Path] | None = None, *, today: dt.date | None = None
+) -> list[Problem]:
+    """What `algoeff check` reports: every problem of the dataset and, for the whole
+    dataset when it has no errors, each generated file that is out of date."""
+    audit = audit_dataset(root, files, today=today)
+    problems = list(audit.problems)
+    if files is None and not audit.errors:
+        problems += stale_outputs(audit.dataset, audit.views)
+    return sorted(problems, key=lambda p: (p.path, p.field, p.message))
