@@ -43,16 +43,20 @@ DEFAULT_UTILIZATION = 0.33
 # shared/reference/HARDWARE.md), used when an entry states no range of its own.
 DEFAULT_UTILIZATION_LOW = 0.2
 DEFAULT_UTILIZATION_HIGH = 0.5
+_DEFAULT_TEXT = (
+    f"{DEFAULT_UTILIZATION:g}, range {DEFAULT_UTILIZATION_LOW:g}-{DEFAULT_UTILIZATION_HIGH:g}"
+)
 
 
 def default_utilization() -> Utilization:
-    """0.33 within 0.2-0.5, the default of the hardware method."""
+    """The default of the hardware method: DEFAULT_UTILIZATION within its range."""
     return Utilization(
         value=DEFAULT_UTILIZATION,
         low=DEFAULT_UTILIZATION_LOW,
         high=DEFAULT_UTILIZATION_HIGH,
         unit="fraction",
-        note="default: 0.33 as in 'AI and Compute', range 0.2-0.5 seen in practice",
+        note=f"default: {_DEFAULT_TEXT} ('AI and Compute' used {DEFAULT_UTILIZATION:g}; "
+        "the range is what is seen in practice)",
     )
 
 
@@ -72,7 +76,7 @@ class Hardware(ComputeMethod):
         default=None, description="peak (or assumed sustained) TFLOP/s per accelerator"
     )
     utilization: Utilization | None = Field(
-        default=None, description="fraction of peak sustained (default 0.33, range 0.2-0.5)"
+        default=None, description=f"fraction of peak sustained (default {_DEFAULT_TEXT})"
     )
 
     @model_validator(mode="after")
