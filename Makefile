@@ -23,12 +23,9 @@ $(VENV)/.installed-test: pyproject.toml | $(PY)
 	$(PY) -m pip install -q -e '.[site,torch,test]'
 	touch $@ $(VENV)/.installed-run
 
+# The main job: check, every derived file and the site, from one load of the dataset.
 run: $(VENV)/.installed-run
-	$(ALGOEFF) check
-	$(ALGOEFF) render
-	$(ALGOEFF) show
-	$(ALGOEFF) trend
-	$(ALGOEFF) site build --out $(SITE_DIR)
+	$(ALGOEFF) build --out $(SITE_DIR)
 	@echo "Website: $(SITE_DIR)/index.html (preview with: $(ALGOEFF) site serve --out $(SITE_DIR))"
 
 lint: $(VENV)/.installed-test

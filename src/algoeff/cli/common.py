@@ -22,6 +22,7 @@ from pydantic.fields import FieldInfo
 from algoeff.core.errors import Problem
 from algoeff.core.fields import Quantity
 from algoeff.dataset.load import find_root
+from algoeff.outputs.site.build import DEFAULT_OUT, DEFAULT_REPO_URL
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -36,6 +37,27 @@ def root_option(func: F) -> F:
         type=click.Path(file_okay=False, path_type=Path),
         default=None,
         help="Dataset folder (holds data/benchmarks.yaml). Default: found from the cwd upwards.",
+    )(func)
+
+
+def site_out_option(func: F) -> F:
+    """--out DIR: the folder the website is written into (`site build`, `build`)."""
+    return click.option(
+        "--out",
+        type=click.Path(path_type=Path),
+        default=DEFAULT_OUT,
+        show_default=True,
+        help="Folder to write the site into; replaced on every build.",
+    )(func)
+
+
+def repo_url_option(func: F) -> F:
+    """--repo-url URL: where each entry page's source link points (`site build`, `build`)."""
+    return click.option(
+        "--repo-url",
+        default=DEFAULT_REPO_URL,
+        show_default=True,
+        help="Base URL that each entry page's 'source file' link appends the file path to.",
     )(func)
 
 

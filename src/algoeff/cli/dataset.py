@@ -1,4 +1,4 @@
-"""Commands over the dataset: check, render, show, schema."""
+"""Commands over the dataset: build, check, render, show, schema."""
 
 from __future__ import annotations
 
@@ -11,7 +11,15 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from algoeff.cli.common import json_option, print_json, report, resolve_root, root_option
+from algoeff.cli.common import (
+    json_option,
+    print_json,
+    repo_url_option,
+    report,
+    resolve_root,
+    root_option,
+    site_out_option,
+)
 from algoeff.core.errors import InputError, Problem, ProblemsError
 from algoeff.core.files import display_path
 from algoeff.core.units import flop_to_tfs_days, format_sig
@@ -20,8 +28,43 @@ from algoeff.dataset.csv_audit import audit_csv, looks_like_seed_csv
 from algoeff.dataset.derive import BenchmarkView
 from algoeff.dataset.load import ENTRY_SUFFIX, find_root, is_dataset_root, load_dataset
 from algoeff.model.schema import json_schemas
+from algoeff.outputs.build import build_all
 from algoeff.outputs.render import check_repository, stale_outputs, write_outputs
 from algoeff.outputs.tables import benchmark_title, primary_published
+
+
+@click.command()
+@root_option
+@site_out_option
+@repo_url_option
+def build(root: Path | None, out: Path, repo_url: str) -> None:
+    """The main job: check the dataset, write every derived file and build the site, from
+    one load.
+
+    Does what `algoeff check`, `algoeff render` and `algoeff site build` do one by one.
+    With errors in the dataset nothing is written: every error is listed and the exit
+    status is 1. Needs the 'site' extra.
+
+    \b
+    Examples:
+        algoeff build
+        algoeff build --out _site
+    """
+    path = resolve_root(root)
+    try:
+        result = build_all(path, out, repo_url=repo_url)
+    except ProblemsError as exc:
+        raise SystemExit(report(exc.problems)) from None
+    report(result.warnings)
+    for file in result.written:
+        click.echo(f"wrote {display_path(file)}")
+    if not result.written:
+        click.echo("all generated files are up to date")
+    site = result.site
+    click.echo(
+        f"wrote the site: {site.files} files ({site.benchmarks} benchmarks, {site.entries} "
+        f"entries) to {display_path(site.out)}/"
+    )
 
 
 @click.command()

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from algoeff.cli.dataset import check, render, schema, show
+from algoeff.cli.dataset import build, check, render, schema, show
 from algoeff.cli.estimate import estimate
 from algoeff.cli.flops import flops
 from algoeff.cli.measure import measure
@@ -20,7 +20,7 @@ from algoeff.core.errors import AlgoeffError
 
 COMMANDS: dict[str, click.Command] = {
     command.name or "": command
-    for command in (check, render, show, schema, estimate, trend, site, flops, measure)
+    for command in (build, check, render, show, schema, estimate, trend, site, flops, measure)
 }
 
 
