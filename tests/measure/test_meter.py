@@ -13,9 +13,9 @@ torch = pytest.importorskip("torch")
 import torch.nn.functional as F  # noqa: E402, N812 (after the importorskip; usual alias)
 from torch import nn  # noqa: E402
 from torch.utils.checkpoint import checkpoint  # noqa: E402
-from torch.utils.flop_counter import FlopCounterMode, sdpa_backward_flop_count  # noqa: E402
+from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
-import algoeff.measure.meter as meter_module  # noqa: E402
+from algoeff.measure.counting import GapClosingFlopCounterMode  # noqa: E402
 from algoeff.measure.meter import ComputeMeter  # noqa: E402
 from algoeff.model.runlog import log_crossing, read_runlog  # noqa: E402
 
@@ -66,16 +66,15 @@ def test_total_is_one_counted_step_times_steps(tmp_path: Path) -> None:
 def test_counter_runs_once_per_signature(monkeypatch: pytest.MonkeyPatch) -> None:
     """Three shapes over 40 steps: the FLOP counter runs three times, totals stay exact."""
     made = []
-    original = meter_module.flop_counter
+    original = GapClosingFlopCounterMode.__enter__
 
-    def counting() -> tuple[FlopCounterMode, str]:
+    def entering(self: GapClosingFlopCounterMode) -> GapClosingFlopCounterMode:
         made.append(1)
-        return original()
+        return original(self)
 
-    monkeypatch.setattr(meter_module, "flop_counter", counting)
+    monkeypatch.setattr(GapClosingFlopCounterMode, "__enter__", entering)
     model = mlp()
     meter = ComputeMeter(model, log_path=None)
-    made.clear()  # the constructor asks for the counter's name once
     batches = [8] * 15 + [5] + [8] * 15 + [5] + [3] * 8
     train(meter, model, batches)
     assert meter.counter_runs == 3
@@ -214,37 +213,8 @@ def test_attention_backward_is_model_flop() -> None:
     model = Attention()
     meter = ComputeMeter(model, log_path=None)
     _attention_step(meter, model)
-    if meter_module.flop_counter()[1].startswith("torch."):
-        pytest.skip("torch's own counter has no formula for CPU attention")
     assert meter.result.training_flop == 3 * forward
     assert meter.result.hardware_flop == 3 * forward
-
-
-def test_fused_attention_recomputation_goes_to_hardware(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A counter crediting a fused backward with five products (torch's formula for the GPU
-    kernels, which recompute Q K^T): model FLOP stays 3x forward, the extra half is hardware."""
-    aten = torch.ops.aten
-
-    def forward_formula(q, k, v, *args, out_shape=None, **kwargs):  # type: ignore[no-untyped-def]
-        return 2 * (2 * q[0] * q[1] * q[2] * k[2] * q[3])
-
-    def backward_formula(g, q, k, v, *args, out_shape=None, **kwargs):  # type: ignore[no-untyped-def]
-        return sdpa_backward_flop_count(g, q, k, v)
-
-    def five_product_counter() -> tuple[FlopCounterMode, str]:
-        mapping = {
-            aten._scaled_dot_product_flash_attention_for_cpu: forward_formula,
-            aten._scaled_dot_product_flash_attention_for_cpu_backward: backward_formula,
-        }
-        return FlopCounterMode(display=False, custom_mapping=mapping), "five-product"
-
-    monkeypatch.setattr(meter_module, "flop_counter", five_product_counter)
-    forward = 2 * (2 * 2 * 3 * 5 * 5 * 4)
-    model = Attention()
-    meter = ComputeMeter(model, log_path=None)
-    _attention_step(meter, model)
-    assert meter.result.training_flop == 3 * forward
-    assert meter.result.hardware_flop == 3 * forward + forward // 2
 
 
 def test_log_matches_result_and_groups_steps(tmp_path: Path) -> None:

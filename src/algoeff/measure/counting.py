@@ -90,6 +90,9 @@ class GapClosingFlopCounterMode(FlopCounterMode):
         super().__enter__()  # type: ignore[no-untyped-call]  # torch leaves it untyped
         return self
 
+    def __exit__(self, *exc: object) -> None:
+        super().__exit__(*exc)  # type: ignore[no-untyped-call]  # torch leaves it untyped
+
     # Overrides FlopCounterMode's private hook (torch 2.13, pinned in pyproject), which
     # sees every operator that did not decompose further: the one place where both the
     # operators without a formula and the current module and phase are visible.

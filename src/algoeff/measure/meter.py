@@ -7,9 +7,9 @@
     meter.evaluate(accuracy=acc)        # records the metric; notices the first crossing
     meter.close()                       # final record; meter.result has the totals
 
-How it counts. ``torch.utils.flop_counter.FlopCounterMode`` (or algoeff's patched
-factory, ``algoeff.measure.counting.flop_counter_mode``, when present) sees every
-matmul, convolution and attention call at the dispatcher, so a step is counted as
+How it counts. algoeff's gap-closing FlopCounterMode
+(``algoeff.measure.counting.flop_counter_mode``) sees every matmul, convolution,
+attention and recurrent call at the dispatcher, so a step is counted as
 it actually runs: forward, backward and anything else inside it. Counting every
 step through a Python dispatch mode would slow training several-fold, so each
 distinct step *signature* (the shapes, dtypes and devices of the model's inputs,
@@ -18,14 +18,13 @@ reused for every later step with that signature. The model's inputs are seen by
 a forward pre-hook on the model, removed by ``close()``; pickle the state_dict,
 not the whole module, while it is metered (the hooks are closures).
 
-Phases. Every counted operation is filed by when it ran: outside autograd's
-backward (forward), inside it with grad mode off (backward), or inside it with
-grad mode ON (the forward recomputation of activation checkpointing, which
-torch.utils.checkpoint runs under ``enable_grad``). Model FLOP = forward +
-backward; hardware FLOP adds the recomputation. Fused attention backward kernels
-recompute the score matrix too; the counter's formula for them includes it, so
-the meter books 2x the attention forward as model FLOP and the excess as
-recomputation. ``training_flop`` everywhere means model FLOP.
+Phases. The counter files every counted operation by when it ran: outside
+autograd's backward (forward), inside it with grad mode off (backward), or inside it
+with grad mode ON (the forward recomputation of activation checkpointing, which
+torch.utils.checkpoint runs under ``enable_grad``). Model FLOP = forward + backward;
+hardware FLOP adds the recomputation. A fused attention backward counts as the four
+products autograd needs (2x the forward), as in ``count_flops``. ``training_flop``
+everywhere means model FLOP.
 
 Evaluation. Calls of the model outside ``meter.step()`` are evaluation (or any
 other non-training) forward passes; they are counted the same way, per call
@@ -42,9 +41,9 @@ from __future__ import annotations
 import datetime as dt
 import time
 import warnings
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from types import TracebackType
@@ -52,10 +51,12 @@ from typing import Any
 
 import torch
 from torch import nn
-from torch.utils.flop_counter import FlopCounterMode
 from torch.utils.hooks import RemovableHandle
 
 from algoeff.core.units import Direction, reached
+from algoeff.measure.counting import GapClosingFlopCounterMode, flop_counter_mode
+from algoeff.measure.distributed import all_reduce, broadcast, rank_and_world
+from algoeff.measure.signature import SignatureCount, call_key, show_call
 from algoeff.model.runlog import (
     SCHEMA_ID,
     Evaluation,
@@ -68,142 +69,8 @@ from algoeff.model.runlog import (
 )
 
 DEFAULT_FLUSH_EVERY = 100
-
-aten = torch.ops.aten
-
-
-def flop_counter() -> tuple[FlopCounterMode, str]:
-    """A fresh FLOP counter and its name: algoeff's patched factory when it is installed."""
-    try:
-        from algoeff.measure.counting import flop_counter_mode
-    except ModuleNotFoundError as exc:
-        if exc.name != "algoeff.measure.counting":
-            raise
-        return FlopCounterMode(display=False), "torch.utils.flop_counter.FlopCounterMode"
-    mode: FlopCounterMode = flop_counter_mode()
-    return mode, "algoeff.measure.counting.flop_counter_mode"
-
-
-# Fused attention backward ops and the layout of their query/key/value arguments
-# (args[1:4], after grad_out): (batch, heads, seq, dim) or (batch, seq, heads, dim).
-_ATTENTION_BACKWARD: dict[str, str] = {
-    "_scaled_dot_product_efficient_attention_backward": "bhsd",
-    "_scaled_dot_product_flash_attention_backward": "bhsd",
-    "_scaled_dot_product_cudnn_attention_backward": "bhsd",
-    "_scaled_dot_product_flash_attention_for_cpu_backward": "bhsd",
-    "_flash_attention_backward": "bshd",
-    "_efficient_attention_backward": "bshd",
-}
-
-
-def _attention_model_backward_flop(args: tuple[Any, ...], layout: str) -> int | None:
-    """2 x the attention forward (QK^T and AV): the backward's model FLOP, without recomputation."""
-    if len(args) < 4 or not all(isinstance(a, torch.Tensor) and a.dim() == 4 for a in args[1:4]):
-        return None
-    q, k, v = (tuple(int(d) for d in a.shape) for a in args[1:4])
-    if layout == "bhsd":
-        b, h, s_q, d = q
-        s_k = k[2]
-    else:
-        b, s_q, h, d = q
-        s_k = k[1]
-    forward = 2 * b * h * s_q * s_k * d + 2 * b * h * s_q * s_k * v[3]
-    return 2 * forward
-
-
-class PhaseCounter:
-    """A FLOP counter whose counts are split into forward, backward and recomputation."""
-
-    def __init__(self) -> None:
-        self.mode, self.name = flop_counter()
-        self.forward = 0
-        self.backward = 0
-        self.recompute = 0
-        registry: dict[Any, Callable[..., int]] = self.mode.flop_registry
-        self.mode.flop_registry = {op: self._tap(op, fn) for op, fn in registry.items()}
-
-    def _tap(self, op: Any, formula: Callable[..., int]) -> Callable[..., int]:
-        layout = _ATTENTION_BACKWARD.get(getattr(op, "__name__", ""))
-
-        def tapped(*args: Any, **kwargs: Any) -> int:
-            flop = int(formula(*args, **kwargs))
-            if torch._C._current_graph_task_id() == -1:
-                self.forward += flop
-            elif torch.is_grad_enabled():
-                # Backward runs with grad mode off unless create_graph=True; checkpointing
-                # recomputes its forward under enable_grad.
-                self.recompute += flop
-            else:
-                model = _attention_model_backward_flop(args, layout) if layout else None
-                if model is not None and model < flop:
-                    self.backward += model
-                    self.recompute += flop - model
-                else:
-                    self.backward += flop
-            return flop
-
-        return tapped
-
-    def __enter__(self) -> PhaseCounter:
-        self.mode.__enter__()  # type: ignore[no-untyped-call]  # torch leaves it unannotated
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.mode.__exit__(*exc)  # type: ignore[no-untyped-call]  # torch leaves it unannotated
-
-    @property
-    def model(self) -> int:
-        return self.forward + self.backward
-
-    @property
-    def hardware(self) -> int:
-        return self.forward + self.backward + self.recompute
-
-
-_NO_KWARGS = ("dict", ())
-
-
-def _describe(value: Any) -> Hashable:
-    """A hashable description of a model argument: shape, dtype and device for tensors."""
-    if isinstance(value, torch.Tensor):
-        return ("T", value.shape, value.dtype, value.device)
-    if isinstance(value, (list, tuple)):
-        return (type(value).__name__, tuple(_describe(v) for v in value))
-    if isinstance(value, dict):
-        return ("dict", tuple((k, _describe(v)) for k, v in value.items()))
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    return type(value).__name__
-
-
-def _show(desc: Hashable) -> str:
-    """The description as text for the run log, e.g. ``float32[64, 64]``."""
-    if isinstance(desc, tuple) and desc and desc[0] == "T":
-        dtype = str(desc[2]).removeprefix("torch.")
-        return f"{dtype}[{', '.join(str(d) for d in desc[1])}]@{desc[3]}"
-    if isinstance(desc, tuple) and desc and desc[0] in ("list", "tuple", "dict"):
-        inner = desc[1]
-        if desc[0] == "dict":
-            return "{" + ", ".join(f"{k}: {_show(v)}" for k, v in inner) + "}"
-        return "(" + ", ".join(_show(v) for v in inner) + ")"
-    return repr(desc)
-
-
-@dataclass
-class _Count:
-    """One counted signature: its id and its FLOP per step (or per call)."""
-
-    id: str
-    key: Hashable
-    forward: int
-    backward: int
-    recompute: int
-    model: int = field(init=False)  # forward + backward
-    hardware: int = field(init=False)  # model + recompute
-
-    def __post_init__(self) -> None:
-        self.model = self.forward + self.backward
-        self.hardware = self.model + self.recompute
+# Recorded in each log's header as the counter that produced the counts.
+COUNTER_NAME = "algoeff.measure.counting.flop_counter_mode"
 
 
 @dataclass(frozen=True)
@@ -267,21 +134,21 @@ class ComputeMeter:
         self.metric = metric
         self.direction: Direction = direction
         self.flush_every = flush_every
-        self.rank, self.world_size = _rank_and_world()
+        self.rank, self.world_size = rank_and_world()
         # How many times the FLOP counter ran (once per new signature); tests assert on it.
         self.counter_runs = 0
 
-        self._train: dict[Hashable, _Count] = {}  # full step key -> count
+        self._train: dict[Hashable, SignatureCount] = {}  # full step key -> count
         self._first: dict[Hashable, Hashable] = {}  # first call's key -> full step key
-        self._single: dict[Hashable, _Count] = {}  # one-call steps: the call's key -> count
-        self._eval: dict[Hashable, _Count] = {}
+        self._single: dict[Hashable, SignatureCount] = {}  # one-call steps: the call's key -> count
+        self._eval: dict[Hashable, SignatureCount] = {}
         self._recount = False
         self._warned: set[str] = set()
 
         self._in_step = False
         self._step_calls: list[Hashable] = []
-        self._step_counter: PhaseCounter | None = None
-        self._eval_counter: PhaseCounter | None = None
+        self._step_counter: GapClosingFlopCounterMode | None = None
+        self._eval_counter: GapClosingFlopCounterMode | None = None
         self._eval_key: Hashable = None
         self._eval_closer: RemovableHandle | None = None
         self._depth = 0
@@ -293,15 +160,14 @@ class ComputeMeter:
         self._eval_flop = 0
         self._evaluations: list[Evaluation] = []
         self._target: Evaluation | None = None
-        self._group: tuple[_Count, int, int] | None = None  # count, steps, examples
+        self._group: tuple[SignatureCount, int, int] | None = None  # count, steps, examples
         self._closed = False
         self._step_context = _StepContext(self)
 
-        _, counter_name = flop_counter()
         self._started = time.perf_counter()
         write = log_path is not None and self.rank == 0
         self._writer = RunLogWriter(Path(log_path)) if write and log_path else None
-        self._write(self._header(seed, counter_name))
+        self._write(self._header(seed))
         self._hooks = self._install_hooks(model)
 
     # --- public API --------------------------------------------------------------
@@ -325,7 +191,7 @@ class ComputeMeter:
         self._flush()
         values = {name: float(v) for name, v in metrics.items()}
         if self.world_size > 1:
-            values = _broadcast(values)
+            values = broadcast(values)
         totals = self._totals()
         crossed = (
             self._target is None
@@ -443,24 +309,6 @@ class ComputeMeter:
 
         return [model.register_forward_pre_hook(before, with_kwargs=True)]
 
-    @staticmethod
-    def _key(module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Hashable:
-        if not kwargs:
-            # The common case, spelled out for speed; equal to the general description.
-            described = []
-            for a in args:
-                if not isinstance(a, torch.Tensor):
-                    break
-                described.append(("T", a.shape, a.dtype, a.device))
-            else:
-                return (
-                    ("tuple", tuple(described)),
-                    _NO_KWARGS,
-                    module.training,
-                    torch.is_grad_enabled(),
-                )
-        return (_describe(args), _describe(kwargs), module.training, torch.is_grad_enabled())
-
     def _before_call(
         self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> bool:
@@ -470,22 +318,22 @@ class ComputeMeter:
         pre-hook and left when the step (or, for evaluation, this call) ends.
         """
         if self._in_step:
-            key = self._key(module, args, kwargs)
+            key = call_key(module, args, kwargs)
             self._step_calls.append(key)
             if len(self._step_calls) == 1 and (self._recount or key not in self._first):
-                self._step_counter = PhaseCounter()
+                self._step_counter = flop_counter_mode()
                 self.counter_runs += 1
                 self._step_counter.__enter__()
             return False
         if self._eval_counter is not None:
             return False  # the model called inside its own evaluation forward
-        key = self._key(module, args, kwargs)
+        key = call_key(module, args, kwargs)
         count = self._eval.get(key)
         if count is not None:
             self._eval_flop += count.model
             return False
         self._eval_key = key
-        self._eval_counter = PhaseCounter()
+        self._eval_counter = flop_counter_mode()
         self.counter_runs += 1
         self._eval_counter.__enter__()
         return True
@@ -498,12 +346,12 @@ class ComputeMeter:
         counter.__exit__(None, None, None)
         if failed:
             return
-        count = _Count(
+        count = SignatureCount(
             f"e{len(self._eval) + 1}",
             self._eval_key,
-            counter.forward,
-            counter.backward,
-            counter.recompute,
+            counter.forward_flop,
+            counter.backward_flop,
+            counter.recomputed_flop,
         )
         self._eval[self._eval_key] = count
         self._eval_flop += count.model
@@ -540,12 +388,12 @@ class ComputeMeter:
         first = self._step_calls[0]
         full = tuple(self._step_calls)
         if counter is not None:
-            count = _Count(
+            count = SignatureCount(
                 f"t{len(self._train) + 1}",
                 full,
-                counter.forward,
-                counter.backward,
-                counter.recompute,
+                counter.forward_flop,
+                counter.backward_flop,
+                counter.recomputed_flop,
             )
             self._train[full] = count
             self._first[first] = full
@@ -568,7 +416,7 @@ class ComputeMeter:
             count = cached
         self._account(count, examples)
 
-    def _account(self, count: _Count, examples: int) -> None:
+    def _account(self, count: SignatureCount, examples: int) -> None:
         """Add one step of ``count`` to the totals and to the pending group of steps."""
         group = self._group
         if group is not None and group[0] is not count:
@@ -615,15 +463,15 @@ class ComputeMeter:
         local = [self._training_flop, self._hardware_flop, self._examples, self._eval_flop]
         if self.world_size == 1:
             return local[0], local[1], local[2], self._steps, local[3]
-        summed = _all_reduce(local, "sum")
-        (steps,) = _all_reduce([self._steps], "max")
+        summed = all_reduce(local, "sum")
+        (steps,) = all_reduce([self._steps], "max")
         return summed[0], summed[1], summed[2], steps, summed[3]
 
-    def _signature_record(self, count: _Count, kind: str) -> Signature:
+    def _signature_record(self, count: SignatureCount, kind: str) -> Signature:
         # A training key is the tuple of the step's call keys; an evaluation key is one call's.
         key = count.key
         calls = key if kind == "train" and isinstance(key, tuple) else (key,)
-        inputs = "; ".join(_show_call(c) for c in calls)
+        inputs = "; ".join(show_call(c) for c in calls)
         last = calls[0]
         training, grad = (last[2], last[3]) if isinstance(last, tuple) else (False, False)
         return Signature(
@@ -640,7 +488,7 @@ class ComputeMeter:
             hardware_flop=count.hardware,
         )
 
-    def _header(self, seed: int | None, counter_name: str) -> Header:
+    def _header(self, seed: int | None) -> Header:
         inner = getattr(self.model, "module", self.model)
         return Header(
             record="header",
@@ -659,7 +507,7 @@ class ComputeMeter:
             metric=self.metric,
             threshold=self.threshold,
             direction=self.direction,
-            counter=counter_name,
+            counter=COUNTER_NAME,
             flop_convention="multiply-add=2",
             flush_every=self.flush_every,
         )
@@ -672,16 +520,6 @@ class ComputeMeter:
         if key not in self._warned:
             self._warned.add(key)
             warnings.warn(message, RuntimeWarning, stacklevel=3)
-
-
-def _show_call(key: Hashable) -> str:
-    if not isinstance(key, tuple) or len(key) != 4:
-        return repr(key)
-    args, kwargs, _, _ = key
-    text = _show(args)
-    if isinstance(kwargs, tuple) and kwargs[1]:
-        text += " " + _show(kwargs)
-    return text
 
 
 def _now() -> str:
@@ -701,36 +539,3 @@ def _device_of(model: nn.Module) -> str:
     if device.type == "cuda":
         return f"cuda ({torch.cuda.get_device_name(device)})"
     return device.type
-
-
-def _rank_and_world() -> tuple[int, int]:
-    import torch.distributed as dist
-
-    if dist.is_available() and dist.is_initialized():
-        return dist.get_rank(), dist.get_world_size()
-    return 0, 1
-
-
-def _reduce_device() -> torch.device:
-    import torch.distributed as dist
-
-    if dist.get_backend() == "nccl":
-        return torch.device("cuda", torch.cuda.current_device())
-    return torch.device("cpu")
-
-
-def _all_reduce(values: list[int], op: str) -> list[int]:
-    """Sum (or max) integers over ranks; float64 is exact to 2**53 and within 1e-16 beyond."""
-    import torch.distributed as dist
-
-    tensor = torch.tensor(values, dtype=torch.float64, device=_reduce_device())
-    dist.all_reduce(tensor, op=dist.ReduceOp.SUM if op == "sum" else dist.ReduceOp.MAX)
-    return [round(v) for v in tensor.tolist()]
-
-
-def _broadcast(values: dict[str, float]) -> dict[str, float]:
-    import torch.distributed as dist
-
-    box: list[Any] = [values]
-    dist.broadcast_object_list(box, src=0)
-    return dict(box[0])
