@@ -13,8 +13,11 @@ import yaml
 from click.testing import CliRunner
 
 from algoeff.cli import cli
+from algoeff.core.errors import InputError
 from algoeff.dataset.checks import check_dataset
 from algoeff.dataset.load import load_entry
+from algoeff.measure.entry import write_measured_entry
+from algoeff.measure.report import HeadersDisagreeError, runlog_report
 from algoeff.model.methods import MethodContext
 from algoeff.model.methods.measured import Measured
 
@@ -215,6 +218,37 @@ def test_emit_refuses_a_run_that_never_reached(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "needs every run to reach it" in result.output
     assert not (tmp_path / "a.yaml").exists()
+
+
+def test_report_and_entry_writer_are_library_functions(tmp_path: Path) -> None:
+    """No click, no printing: the report is data and the writer refuses in one-line InputErrors."""
+    logs = three_seeds(tmp_path / "logs")
+    report = runlog_report(logs)
+    assert (report.metric, report.threshold, report.direction) == ("acc", 0.8, "higher")
+    assert report.stats is not None and report.stats.n == 3
+    assert report.never == []
+    assert report.as_dict()["training_flop"]["mean"] == pytest.approx(22500)
+    args = (report.runlogs, report.crossings, "acc", 0.8, "higher", "first")
+    with pytest.raises(InputError, match=r"must end in \.yaml"):
+        write_measured_entry(tmp_path / "x.yml", *args)
+    with pytest.raises(InputError, match="is not an id"):
+        write_measured_entry(tmp_path / "x.yaml", *args, entry_id="Not An Id")
+    entry, placeholders = write_measured_entry(
+        tmp_path / "x.yaml", *args, benchmark="toy-level", dataset="toy"
+    )
+    assert entry.compute.training_flop == pytest.approx(22500)
+    assert "publication.url" in placeholders
+    never = runlog_report(logs, threshold=0.95)
+    assert len(never.never) == 3
+    with pytest.raises(InputError, match="needs every run to reach it"):
+        write_measured_entry(
+            tmp_path / "y.yaml", never.runlogs, never.crossings, "acc", 0.95, "higher", "first"
+        )
+    a = write_log(tmp_path / "a.jsonl", [0.9], metric="acc")
+    b = write_log(tmp_path / "b.jsonl", [0.9], metric="top1")
+    with pytest.raises(HeadersDisagreeError) as disagree:
+        runlog_report([a, b])
+    assert disagree.value.name == "metric"
 
 
 def test_log_paths_must_stay_inside_the_entry_folder() -> None:

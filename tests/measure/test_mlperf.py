@@ -11,8 +11,10 @@ import pytest
 from click.testing import CliRunner
 
 from algoeff.cli import cli
+from algoeff.measure.report import mlperf_report
 from algoeff.model import mlperf
 from algoeff.model.hardware import load_hardware
+from algoeff.model.methods.hardware import DEFAULT_UTILIZATION
 from algoeff.model.mlperf import (
     MlperfLogError,
     analyse,
@@ -227,6 +229,26 @@ def test_cli_counted_and_hardware_figures(tmp_path: Path) -> None:
     assert text.exit_code == 0, text.output
     assert "counted:  3.00e+12 FLOP" in text.output
     assert f"hardware: {4 * 300 * 100e12 * 0.5:.2e} FLOP (4 x stated 100 TFLOP/s" in text.output
+
+
+def test_report_is_data(tmp_path: Path) -> None:
+    """mlperf_report returns rows and spreads; the command only prints them."""
+    report = mlperf_report(
+        [mlperf_log(tmp_path / "r.log")],
+        0.759,
+        flop_per_example=1e9,
+        accelerators=16,
+        chip="A100",
+        precision="bf16",
+    )
+    (row,) = report.rows
+    assert report.all_reached
+    assert (row.samples_to_target, row.counted_flop) == (3000, 3e12)
+    assert row.hardware_flop == pytest.approx(16 * 300 * A100_BF16 * DEFAULT_UTILIZATION)
+    assert report.as_dict()["runs"][0]["peak"] == "A100 bf16 312 TFLOP/s"
+    missing = mlperf_report([mlperf_log(tmp_path / "s.log")], 0.759).rows[0]
+    assert missing.hardware_flop is None
+    assert missing.hardware_missing is not None and "accelerator count" in missing.hardware_missing
 
 
 def test_cli_says_what_the_hardware_figure_needs(tmp_path: Path) -> None:
