@@ -8,7 +8,9 @@ attribute, and '</script>' inside notes. None of it may run or render as markup.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import os
+import random
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -81,6 +83,48 @@ def write_dataset(root: Path) -> Path:
     for entry_id, data in entries().items():
         text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
         (folder / f"{entry_id}.yaml").write_text(text, encoding="utf-8")
+    return root
+
+
+def write_large_dataset(root: Path, benchmarks: int = 3, per_benchmark: int = 80) -> Path:
+    """A bigger synthetic dataset under ``root``: ``benchmarks`` copies of the toy benchmark,
+    each with the baseline and ``per_benchmark - 1`` later entries of seeded random compute
+    (so frontiers, ranges and trend fits of every shape); returns ``root``."""
+    rng = random.Random(7)
+    (root / "data").mkdir(parents=True)
+    defs = []
+    start = dt.date(2014, 9, 10)
+    for k in range(benchmarks):
+        bench_id = f"toy-{k}"
+        defs.append(copy.deepcopy({**BENCHMARK, "id": bench_id, "name": f"Toy level {k}"}))
+        folder = root / "analysis" / bench_id
+        folder.mkdir(parents=True)
+        for i in range(per_benchmark):
+            data = copy.deepcopy(_BASE)
+            data["benchmark"] = bench_id
+            if i:
+                epochs = round(10 * 2 ** rng.uniform(-6, 1), 3)
+                entry_id = f"net-{i:03d}"
+                url = f"https://example.org/{bench_id}/{entry_id}"
+                title = f"Net {i} of level {k}"
+                data.update(id=entry_id, name=f"Net {i}", model=f"Net {i}", published=[])
+                date = start + dt.timedelta(days=7 * i + rng.randrange(7))
+                data["publication"] = {"title": title, "url": url, "date": date.isoformat()}
+                data["sources"] = [{"id": "paper", "title": title, "url": url}]
+                low = round(epochs * rng.uniform(0.5, 1), 3)
+                data["compute"]["epochs"] = {
+                    "value": epochs,
+                    "low": low,
+                    "high": round(epochs * rng.uniform(1, 2), 3),
+                    "unit": "epoch",
+                    "source": "paper",
+                }
+                data["compute"]["training_flop"] = 6.0e15 * epochs
+            text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+            (folder / f"{data['id']}.yaml").write_text(text, encoding="utf-8")
+    (root / "data" / "benchmarks.yaml").write_text(
+        yaml.safe_dump({"benchmarks": defs}, sort_keys=False), encoding="utf-8"
+    )
     return root
 
 

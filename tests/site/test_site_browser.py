@@ -175,3 +175,83 @@ def test_the_watch_sees_what_it_must(watched: tuple[Any, Watch]) -> None:
     assert watch.console_errors[:1] == ["boom"]
     assert any("thrown" in e for e in watch.page_errors)
     assert "https://example.org/pixel.png" in watch.outside_requests
+
+
+PHONE = {"width": 360, "height": 740}
+
+
+def _site_pages(site: BuiltSite) -> list[str]:
+    """Every page of ``site``, as paths relative to its root."""
+    return sorted(p.relative_to(site.out).as_posix() for p in site.out.rglob("*.html"))
+
+
+def test_phone_width_pages_never_overflow(
+    any_site: BuiltSite, browser: Any, serve: Serve, tmp_path: Path
+) -> None:
+    """At 360 px no page is wider than the screen: every table sits in a box that scrolls
+    sideways (overflow-x: auto) and the home table, wider than a phone, scrolls there. The
+    inputs and published-figures tables turn each row into a block of labelled lines, so a
+    row is as tall as what it shows and no taller."""
+    url = serve(any_site)
+    context = browser.new_context(viewport=PHONE, service_workers="block")
+    page = context.new_page()
+    try:
+        for path in _site_pages(any_site):
+            page.goto(url + path)
+            page.wait_for_load_state("load")
+            widths = page.evaluate(
+                "() => [document.documentElement.scrollWidth, window.innerWidth]"
+            )
+            assert widths[0] <= widths[1], (path, widths)
+            boxes = page.evaluate(
+                """() => [...document.querySelectorAll('table')].map(t => {
+                    const box = t.parentElement;
+                    return [box.className, getComputedStyle(box).overflowX,
+                            box.getBoundingClientRect().right <= window.innerWidth];
+                })"""
+            )
+            assert all(b == ["table-wrap", "auto", True] for b in boxes), (path, boxes)
+            # A stacked row: its height is that of its visible cells, no blank space.
+            slack = page.evaluate(
+                """() => [...document.querySelectorAll('table.stack tbody tr')].map(tr => {
+                    const cells = [...tr.children].filter(c => c.offsetParent !== null);
+                    const used = cells.reduce((s, c) => s + c.getBoundingClientRect().height, 0);
+                    return tr.getBoundingClientRect().height - used;
+                })"""
+            )
+            assert all(s < 20 for s in slack), (path, slack)
+        page.goto(url + "index.html")
+        scrolls = page.evaluate(
+            "() => { const b = document.querySelector('.table-wrap');"
+            " return b.scrollWidth > b.clientWidth; }"
+        )
+        assert scrolls  # the six-column home table is wider than a phone: it scrolls in its box
+        page.screenshot(path=tmp_path / "home-phone.png", full_page=True)
+    finally:
+        context.close()
+
+
+def test_log_axis_shows_decade_labels_only(
+    any_site: BuiltSite, watched: tuple[Any, Watch], serve: Serve
+) -> None:
+    """As Plotly draws it: the compute axis has at least two labels, each a power of ten
+    (1, 10, 10², 10⁻¹ ...), never 2, 5 or 0.5, and carries unlabelled minor ticks."""
+    page, watch = watched
+    url = serve(any_site)
+    for item in any_site.benchmarks():
+        if not item["entries"]:
+            continue
+        page.goto(f"{url}benchmarks/{item['benchmark']['id']}/index.html")
+        _draw_chart(page)
+        labels = page.evaluate(
+            "() => [...document.querySelectorAll('.yaxislayer-above .ytick text')]"
+            ".map(t => t.textContent)"
+        )
+        labels = [label.replace("\u200b", "") for label in labels]
+        assert len(labels) >= 2, labels
+        assert all(re.fullmatch(r"1|10|10\u2212?\d+", label) for label in labels), labels
+        minor = page.evaluate(
+            "() => document.getElementById('chart')._fullLayout.yaxis.minor.ticks"
+        )
+        assert minor == "outside"
+    assert watch.problems() == {}

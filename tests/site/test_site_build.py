@@ -6,9 +6,12 @@ import copy
 import csv
 import io
 import json
+import math
+import re
 import urllib.request
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -25,13 +28,18 @@ from site_fixtures import (
     entries,
     serving,
     write_dataset,
+    write_large_dataset,
 )
 
 from algoeff.cli import cli
 from algoeff.core.errors import InputError, MissingExtraError, ProblemsError
+from algoeff.dataset.checks import clean_audit
+from algoeff.dataset.derive import derive
+from algoeff.dataset.load import load_dataset
 from algoeff.model.schema import json_schemas
-from algoeff.outputs.site import build, build_site
+from algoeff.outputs.site import build, build_site, chart, entry_page, write_site
 from algoeff.outputs.site.serve import make_server
+from algoeff.outputs.site.summary import try_fit_trend
 from algoeff.outputs.site.templates import esc, safe_url, script_json
 
 
@@ -93,6 +101,136 @@ def test_build_is_deterministic(tmp_path: Path) -> None:
     for name, data in first.items():
         if name.endswith((".html", ".json", ".csv")):
             assert str(tmp_path).encode() not in data, name
+
+
+def test_large_dataset_builds_the_same_bytes_with_every_page(tmp_path: Path) -> None:
+    """240 entries over three benchmarks: two builds are byte-identical, every entry has its
+    page, the file count is what is on disk, and each trend is the one `algoeff trend` fits
+    (same draws, same seed)."""
+    root = write_large_dataset(tmp_path / "data-set")
+    first = build_site(root, tmp_path / "one")
+    second = build_site(root, tmp_path / "two")
+    files = tree(first.out)
+    assert files == tree(second.out)
+    assert first.files == second.files == len(files)
+    assert (first.benchmarks, first.entries) == (3, 240)
+    views = derive(load_dataset(root))
+    data = json.loads(files["downloads/algoeff.json"])
+    for view, item in zip(views, data["benchmarks"], strict=True):
+        for row in view.rows:
+            assert f"entries/{view.benchmark.id}/{row.entry.id}/index.html" in files
+        fitted = try_fit_trend(view)
+        assert fitted is not None
+        assert item["trend"] == json.loads(json.dumps(fitted.as_dict()))
+
+
+def test_write_site_from_one_load_is_build_site(tmp_path: Path) -> None:
+    """write_site on the dataset and views of one clean_audit gives the bytes of build_site,
+    and refuses what build_site refuses."""
+    root = write_dataset(tmp_path / "data-set")
+    built = build_site(root, tmp_path / "built")
+    audit = clean_audit(root)
+    written = write_site(audit.dataset, audit.views, tmp_path / "written")
+    assert tree(written.out) == tree(built.out)
+    assert (written.benchmarks, written.entries, written.files) == (
+        built.benchmarks,
+        built.entries,
+        built.files,
+    )
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "notes.txt").write_text("mine")
+    with pytest.raises(InputError, match="was not built"):
+        write_site(audit.dataset, audit.views, precious)
+    with pytest.raises(InputError, match="--repo-url"):
+        write_site(audit.dataset, audit.views, tmp_path / "x", repo_url="ftp://example.org/")
+    assert (precious / "notes.txt").read_text() == "mine"
+    assert not (tmp_path / "x").exists()
+
+
+def test_failed_build_leaves_the_previous_site_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build that fails half-way through the entry pages leaves the previous site byte for
+    byte, and no half-written folder beside it."""
+    root = write_dataset(tmp_path / "data-set")
+    out = tmp_path / "site"
+    build_site(root, out)
+    before = tree(out)
+    render = entry_page.EntryPages.__call__
+    calls = []
+
+    def fail_on_the_third(self: entry_page.EntryPages, *args: object) -> str:
+        calls.append(1)
+        if len(calls) == 3:
+            raise OSError("disk full")
+        return render(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(entry_page.EntryPages, "__call__", fail_on_the_third)
+    with pytest.raises(OSError, match="disk full"):
+        build_site(root, out)
+    assert tree(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data-set", "site"]
+
+
+def test_every_table_sits_in_a_scroll_box(any_site: BuiltSite) -> None:
+    """Every table of every page is the only child of a div.table-wrap, which the stylesheet
+    lets scroll sideways, so a wide table never widens the page on a phone."""
+    tables = 0
+    for page in html_files(any_site.out):
+        text = page.read_text(encoding="utf-8")
+        count = text.count("<table")
+        assert len(re.findall(r'<div class="table-wrap"><table[ >]', text)) == count, page
+        assert text.count("</table></div>") == count, page
+        tables += count
+    assert tables > 0
+    css = (any_site.out / "assets" / "style.css").read_text()
+    rule = re.search(r"\.table-wrap \{([^}]*)\}", css)
+    assert rule is not None and "overflow-x: auto" in rule.group(1)
+
+
+def _chart(page: Path) -> dict[str, Any]:
+    (island,) = [
+        text for attrs, text in parse(page).scripts if attrs.get("type") == "application/json"
+    ]
+    figure: dict[str, Any] = json.loads(island)
+    return figure
+
+
+def test_chart_log_axis_labels_decades_only(any_site: BuiltSite) -> None:
+    """The compute axis of every chart is labelled at whole decades only (dtick 1, written as
+    powers of ten), with unlabelled minor ticks between; its range is whole decades that
+    hold every point and error bar, so at least two labelled ticks always show."""
+    for item in any_site.benchmarks():
+        bench_id = item["benchmark"]["id"]
+        layout = _chart(any_site.out / "benchmarks" / bench_id / "index.html")["layout"]
+        y = layout["yaxis"]
+        assert y["type"] == "log"
+        assert y["dtick"] == 1  # one label per decade; no "D1"/"D2" digit labels
+        assert y["exponentformat"] == "power"
+        assert "tickvals" not in y and "ticktext" not in y
+        minor = y["minor"]
+        assert minor["ticks"] == "outside" and minor["dtick"] in ("D1", "D2")
+        assert "showticklabels" not in minor  # Plotly never labels minor ticks
+        if not item["entries"]:
+            continue
+        low, high = y["range"]
+        assert isinstance(low, int) and isinstance(high, int) and high - low >= 1
+        tfs_day = 8.64e16
+        lows = [r["estimate"]["flop_low"] / tfs_day for r in item["entries"]]
+        highs = [r["estimate"]["flop_high"] / tfs_day for r in item["entries"]]
+        assert 10**low < min(lows) and max(highs) < 10**high, bench_id
+
+
+def test_chart_range_spans_a_decade_for_close_values() -> None:
+    """Values within one decade still get a whole decade on each side of them."""
+    assert chart.decade_range([3.0, 4.0, 8.0]) == [0, 1]
+    assert chart.decade_range([1.0, 10.0]) == [-1, 2]  # room around exact decades
+    assert chart.decade_range([0.02, 300.0]) == [-2, 3]
+    assert chart.decade_range([]) is None
+    axis = chart.log_axis("compute", [3.0, 8.0])
+    assert axis["range"] == [0, 1] and axis["dtick"] == 1
+    assert all(math.isfinite(v) for v in axis["range"])
 
 
 def test_rebuild_replaces_its_own_folder_but_no_other(tmp_path: Path) -> None:

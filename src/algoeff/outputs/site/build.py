@@ -9,22 +9,23 @@ it works from GitHub Pages, any static host, or straight from the disk):
     downloads/index.html                        CSV, JSON, JSON Schemas
     assets/                                     style.css, chart.js, plotly.min.js
 
-The folder is built beside the target and swapped in at the end, so a failed
-build leaves the previous site whole; a folder that was not built by this
-command is never deleted. The entry pages and the trend fits, the bulk of the
-work, are shared with a worker process when a second CPU is free
-(site/parallel.py); everything that shows a trend is written after both.
+Two ways in:
+
+- ``build_site(root, out)`` loads and checks the dataset at ``root``, then writes;
+- ``write_site(dataset, views, out)`` writes a dataset that the caller has already
+  loaded and derived (one load shared with other commands).
+
+Both write the whole site into a new folder beside ``out`` and swap it in at
+the end, so a failed build leaves the previous site whole; a folder that was
+not built by this command is never replaced. The same dataset gives the same
+bytes: no timestamps, fixed orders, sorted JSON keys, seeded trend fits.
 """
 
 from __future__ import annotations
 
-import contextlib
-import gc
-import os
 import shutil
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -34,8 +35,7 @@ from algoeff.core.files import display_path
 from algoeff.dataset.derive import BenchmarkView, derive
 from algoeff.dataset.load import Dataset, load_dataset
 from algoeff.outputs.site import downloads, entry_page, pages
-from algoeff.outputs.site.parallel import PageJob, SplitBuild, page_jobs
-from algoeff.outputs.site.summary import Headline, headline
+from algoeff.outputs.site.summary import headline, try_fit_trend
 from algoeff.outputs.site.templates import safe_url
 
 DEFAULT_OUT = Path("_site")
@@ -47,6 +47,8 @@ ASSETS = ("style.css", "chart.js")
 
 @dataclass(frozen=True)
 class SiteResult:
+    """What a build wrote: the site's folder and how many benchmarks, entries and files."""
+
     out: Path
     benchmarks: int
     entries: int
@@ -77,8 +79,9 @@ def check_repo_url(repo_url: str) -> str:
     return repo_url if repo_url.endswith("/") else repo_url + "/"
 
 
-def _prepare(out: Path) -> None:
-    """Refuse to replace a folder that this command did not build."""
+def check_out(out: Path) -> None:
+    """Refuse an ``out`` that is a file, or a folder of other things that this command did
+    not build (so that `--out .` or a typo cannot delete anyone's work)."""
     if out.exists() and not out.is_dir():
         raise InputError(f"{display_path(out)}: is a file (expected a folder for the site)")
     if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
@@ -86,65 +89,6 @@ def _prepare(out: Path) -> None:
             f"{display_path(out)}: is not empty and was not built by `algoeff site build` "
             "(expected an empty or new folder); choose another --out or empty it"
         )
-
-
-class _Writer:
-    """Writes files under one folder, creating each folder once.
-
-    Plain os calls on strings: with 10,000 entry pages in 10,000 folders,
-    pathlib's and open()'s per-call overhead was a visible share of the build.
-    A file is written whole over any earlier copy, and a folder that exists is
-    fine: a build's worker process may have made it (site/parallel.py).
-    """
-
-    _FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
-
-    def __init__(self, root: Path) -> None:
-        self.root = str(root)
-        self.made: set[str] = {""}
-        self.count = 0
-
-    def folder(self, rel: str) -> None:
-        """Create the folder ``rel`` (POSIX, relative) and any missing parents."""
-        parent = rel.rpartition("/")[0]
-        if parent not in self.made:
-            self.folder(parent)
-        with contextlib.suppress(FileExistsError):
-            os.mkdir(os.path.join(self.root, rel))
-        self.made.add(rel)
-
-    def write(self, rel: str, data: bytes | str) -> None:
-        folder = rel.rpartition("/")[0]
-        if folder not in self.made:
-            self.folder(folder)
-        raw = memoryview(data.encode() if isinstance(data, str) else data)
-        fd = os.open(os.path.join(self.root, rel), self._FLAGS, 0o666)
-        try:
-            while raw:  # a regular file takes it in one call; the loop is for safety
-                raw = raw[os.write(fd, raw) :]
-        finally:
-            os.close(fd)
-        self.count += 1
-
-
-class _Paths:
-    """Entry files as repository paths (analysis/<benchmark>/<entry>.yaml), else None.
-
-    The dataset's files sit under its root, so a string prefix decides almost
-    every case; Path.resolve() (two system calls per path) is the fallback for
-    paths that reach the root through a link or ``..``.
-    """
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.prefix = os.path.join(str(root), "")
-
-    def __call__(self, path: Path) -> str | None:
-        text = str(path)
-        if text.startswith(self.prefix) and ".." not in text:
-            rel = text[len(self.prefix) :]
-            return rel if os.sep == "/" else rel.replace(os.sep, "/")
-        return relative_path(path, self.root)
 
 
 def relative_path(path: Path, root: Path) -> str | None:
@@ -161,147 +105,154 @@ def relative_path(path: Path, root: Path) -> str | None:
 
 def entry_paths(dataset: Dataset, views: list[BenchmarkView]) -> downloads.Paths:
     """(benchmark id, entry id) -> the entry's file in the repository, for every row."""
-    relative = _Paths(dataset.root)
     return {
-        (row.entry.benchmark, row.entry.id): relative(row.loaded.path)
+        (row.entry.benchmark, row.entry.id): relative_path(row.loaded.path, dataset.root)
         for view in views
         for row in view.rows
     }
 
 
-def write_entry_pages(
-    views: list[BenchmarkView],
-    paths: downloads.Paths,
-    writer: _Writer,
-    repo_url: str,
-    chunk: PageJob | None = None,
-) -> int:
-    """The entry pages of every view, or of one ``chunk`` of rows; returns the files written.
+def site_files(
+    dataset: Dataset, views: list[BenchmarkView], repo_url: str, plotly: bytes
+) -> Iterator[tuple[str, bytes]]:
+    """Every file of the site as (POSIX path inside the site, bytes), in a fixed order.
 
-    They need no trend, so a build writes them while the trends are fitted.
+    The trends are fitted first (seeded, so always the same); each page is
+    rendered only when it is asked for, so the whole site is never in memory.
     """
-    before = writer.count
-    jobs = page_jobs(views) if chunk is None else [chunk]
-    for index, start, stop in jobs:
-        view = views[index]
+    paths = entry_paths(dataset, views)
+    headlines = [headline(view, try_fit_trend(view)) for view in views]
+
+    yield MARKER, MARKER_TEXT
+    yield ".nojekyll", b""  # GitHub Pages: serve the folder as it is
+    for name in ASSETS:
+        yield f"assets/{name}", asset(name)
+    yield "assets/plotly.min.js", plotly
+    yield "index.html", pages.home_page(headlines).encode()
+    for h in headlines:
+        yield pages.benchmark_href(h.view.benchmark.id), pages.benchmark_page(h).encode()
+    for view in views:
         render = entry_page.EntryPages(view)
-        for row in view.rows[start:stop]:
+        for row in view.rows:
             rel = paths[row.entry.benchmark, row.entry.id]
             shown = rel or f"analysis/{row.entry.benchmark}/{row.entry.id}.yaml"
             url = repo_url + rel if rel is not None else None
-            writer.write(
-                pages.entry_href(row.entry.benchmark, row.entry.id), render(row, url, shown)
-            )
-    return writer.count - before
-
-
-def write_fixed_files(
-    dataset: Dataset, views: list[BenchmarkView], writer: _Writer, plotly: bytes
-) -> bool:
-    """What needs no trend: marker, assets, CSV, JSON Schemas, downloads page. True with a CSV."""
-    csv = downloads.csv_bytes(dataset, views)
-    writer.write(MARKER, MARKER_TEXT)
-    writer.write(".nojekyll", b"")  # GitHub Pages: serve the folder as is
-    for name in ASSETS:
-        writer.write(f"assets/{name}", asset(name))
-    writer.write("assets/plotly.min.js", plotly)
-    writer.write(pages.DOWNLOADS, pages.downloads_page(csv is not None))
-    if csv is not None:
-        writer.write(f"downloads/{pages.CSV_NAME}", csv)
+            href = pages.entry_href(row.entry.benchmark, row.entry.id)
+            yield href, render(row, url, shown).encode()
+    yield pages.DOWNLOADS, pages.downloads_page().encode()
+    yield f"downloads/{pages.CSV_NAME}", downloads.csv_bytes(views)
+    yield f"downloads/{pages.JSON_NAME}", downloads.everything_json(headlines, paths)
     for name, data in downloads.schema_files().items():
-        writer.write(f"downloads/{name}", data)
-    return csv is not None
+        yield f"downloads/{name}", data
 
 
-def write_trend_pages(
-    headlines: list[Headline],
-    paths: downloads.Paths,
-    writer: _Writer,
-    has_csv: bool,
-    entries_json: dict[str, str] | None = None,
-) -> None:
-    """What shows the trends: home, benchmark pages, the JSON download."""
-    writer.write("index.html", pages.home_page(headlines, has_csv))
-    writer.write(
-        f"downloads/{pages.JSON_NAME}", downloads.everything_json(headlines, paths, entries_json)
-    )
-    for h in headlines:
-        writer.write(pages.benchmark_href(h.view.benchmark.id), pages.benchmark_page(h))
+def replace_folder(out: Path, files: Iterable[tuple[str, bytes]]) -> int:
+    """Write ``files`` into a new folder beside ``out``, then swap it in; the files written.
 
-
-@contextmanager
-def _no_cyclic_gc() -> Iterator[None]:
-    """Python's cyclic garbage collector off for a while (reference counting still frees).
-
-    A build holds the whole dataset (about 40 objects per entry) until it ends and
-    allocates millions more; each full collection rescans all of them, about a third
-    of the load and a tenth of the page time at 10,000 entries. Nothing here needs a
-    cycle freed before the build returns.
+    Until the swap, ``out`` is untouched: an error while writing (a failing
+    page, a full disk, Ctrl-C) removes the new folder and leaves ``out`` as it
+    was. The swap is two renames in one folder: the old site aside, the new one
+    in (the old one back if that fails), then the old one deleted.
     """
-    was_enabled = gc.isenabled()
-    gc.disable()
+    out = out.absolute()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    count = 0
     try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
+        for rel, data in files:
+            path = staging / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+            count += 1
+        staging.chmod(0o755)  # mkdtemp makes it private; a published site must be readable
+        old = staging.with_name(staging.name + ".old")
+        if out.exists():
+            out.rename(old)
+        try:
+            staging.rename(out)
+        except BaseException:
+            if old.exists():
+                old.rename(out)
+            raise
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+    return count
+
+
+def write_site(
+    dataset: Dataset,
+    views: list[BenchmarkView],
+    out: Path = DEFAULT_OUT,
+    *,
+    repo_url: str = DEFAULT_REPO_URL,
+) -> SiteResult:
+    """Write the site of an already-loaded ``dataset`` into ``out``; nothing is loaded again.
+
+    For a caller that has loaded and derived the dataset once for other work
+    (check, render) and builds the site from the same objects::
+
+        audit = clean_audit(root)   # algoeff.dataset.checks; raises on errors
+        result = write_site(audit.dataset, audit.views, Path("_site"))
+
+    Contract:
+
+    - ``views`` is ``derive(dataset)``: one BenchmarkView per benchmark of
+      ``dataset``, in its order (``Audit.views`` is). The pages, the JSON and
+      the trends come from ``views``; ``dataset`` gives the root, against which
+      each entry's repository path is taken.
+    - Checking is the caller's: the checks of `algoeff check` are not run here.
+      Only errors recorded by the load (``dataset.problems``) are refused, with
+      ProblemsError, before anything is written.
+    - ``out`` is replaced as a whole, and only once every file is written: the
+      site goes into a new folder beside ``out`` that is swapped in at the end,
+      so on any error ``out`` is left as it was. A non-empty ``out`` without the
+      marker file of an earlier build is refused (InputError), as is a
+      ``repo_url`` that is not http(s); both before any work.
+    - Needs the ``site`` extra for Plotly's JavaScript (MissingExtraError).
+    - Deterministic: the same dataset gives the same bytes, wherever it lies.
+
+    Returns the absolute ``out`` and the counts of benchmarks, entries and files.
+    """
+    repo_url = check_repo_url(repo_url)
+    plotly = plotly_js()
+    check_out(out)
+    errors = [p for p in dataset.problems if p.severity == "error"]
+    if errors:
+        raise ProblemsError([*errors, _not_built(dataset.root)])
+    files = replace_folder(out, site_files(dataset, views, repo_url, plotly))
+    entries = sum(len(view.rows) for view in views)
+    return SiteResult(out.absolute(), len(views), entries, files)
 
 
 def build_site(
     root: Path, out: Path = DEFAULT_OUT, *, repo_url: str = DEFAULT_REPO_URL
 ) -> SiteResult:
-    """Build the site of the dataset at ``root`` into ``out``; raises ProblemsError on bad data."""
-    with _no_cyclic_gc():
-        return _build_site(root, out, repo_url)
+    """Load and derive the dataset at ``root``, then ``write_site`` it into ``out``.
 
-
-def _build_site(root: Path, out: Path, repo_url: str) -> SiteResult:
-    repo_url = check_repo_url(repo_url)
-    plotly = plotly_js()
-    _prepare(out)
+    Raises ProblemsError, and writes nothing, when an entry cannot be loaded or
+    its compute cannot be recomputed: what a page needs. The wider checks of
+    `algoeff check` (stated compute within tolerance, URLs, baselines present)
+    are not repeated here; a benchmark without entries or without its baseline
+    still gets a page, with dashes. The options are checked before the dataset
+    is loaded, so a bad ``out`` or ``repo_url`` fails fast.
+    """
+    check_repo_url(repo_url)
+    plotly_js()
+    check_out(out)
     dataset = load_dataset(root)
-    problems: list[Problem] = list(dataset.problems)
+    problems = [p for p in dataset.problems if p.severity == "error"]
     views = derive(dataset, problems)
     if problems:
-        raise ProblemsError(
-            [
-                *problems,
-                Problem(
-                    display_path(root),
-                    "(dataset)",
-                    "the site was not built",
-                    "no errors; `algoeff check` lists them all",
-                ),
-            ]
-        )
+        raise ProblemsError([*problems, _not_built(root)])
+    return write_site(dataset, views, out, repo_url=repo_url)
 
-    out = out.absolute()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
-        writer = _Writer(staging)
-        entry_writer = _Writer(staging)  # shared with a worker process, if there is one
-        entry_writer.folder("entries")
-        paths = entry_paths(dataset, views)
 
-        def write_chunk(chunk: PageJob) -> int:
-            return write_entry_pages(views, paths, entry_writer, repo_url, chunk)
-
-        with SplitBuild(views, write_chunk) as split:
-            # Everything that needs no trend first, while the worker fits them.
-            split.write_pages()
-            has_csv = write_fixed_files(dataset, views, writer, plotly)
-            entries = {v.benchmark.id: downloads.entries_json(v, paths) for v in views}
-            trends = split.finish()
-        headlines = [headline(v, t) for v, t in zip(views, trends, strict=True)]
-        write_trend_pages(headlines, paths, writer, has_csv, entries)
-        if out.exists():
-            shutil.rmtree(out)
-        staging.rename(out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    # mkdtemp creates the folder private (0700); a published site must be readable.
-    out.chmod(0o755)
-    files = writer.count + split.entry_files
-    return SiteResult(out, len(views), sum(len(v.rows) for v in views), files)
+def _not_built(root: Path) -> Problem:
+    return Problem(
+        display_path(root),
+        "(dataset)",
+        "the site was not built",
+        "no errors; `algoeff check` lists them all",
+    )

@@ -13,6 +13,7 @@ and Plotly shows the escaped characters as the original text.
 from __future__ import annotations
 
 import html
+import math
 from typing import Any
 
 from algoeff.core.units import flop_to_tfs_days
@@ -23,10 +24,60 @@ from algoeff.outputs.site.summary import factor, factor_range, tfs
 POINT_COLOUR = "#1f5fa8"
 FRONTIER_COLOUR = "#c2410c"
 MOORE_COLOUR = "#6b7280"
+MAJOR_GRID = "#d8dde3"
+MINOR_GRID = "#f1f3f5"
+EDGE_ROOM = 0.05  # decades of room beyond the lowest and highest value (12 %)
 
 
 def _plain(text: str) -> str:
     return html.escape(text, quote=False)
+
+
+def decade_range(values: list[float]) -> list[int] | None:
+    """The y range in whole decades (powers of 10, as log10) around every positive value,
+    with a little room so that no point sits on the edge; None without values.
+
+    Whole decades at both ends mean at least two labelled ticks, however close
+    together the values are.
+    """
+    positive = [v for v in values if v > 0 and math.isfinite(v)]
+    if not positive:
+        return None
+    low = math.floor(math.log10(min(positive)) - EDGE_ROOM)
+    high = math.ceil(math.log10(max(positive)) + EDGE_ROOM)
+    return [low, high]
+
+
+def log_axis(title: str, values: list[float]) -> dict[str, Any]:
+    """A log axis labelled at the decades only (1, 10, 10², 10⁻¹ ...), with unlabelled minor
+    ticks and faint grid lines at 2, 3, ... 9 times each decade.
+
+    Plotly's default labels a log axis at 2, 5 or every digit as well ("10, 8, 7, ...,
+    2, 1, 9, 8 ..."), where 0.5 and 5 read the same; ``dtick: 1`` puts the labels on
+    the decades alone and ``exponentformat: "power"`` writes each as a power of ten.
+    """
+    axis: dict[str, Any] = {
+        "title": {"text": title},
+        "type": "log",
+        "dtick": 1,
+        "exponentformat": "power",
+        "showexponent": "all",
+        "ticks": "outside",
+        "ticklen": 6,
+        "showgrid": True,
+        "gridcolor": MAJOR_GRID,
+        "minor": {
+            "dtick": "D1",
+            "ticks": "outside",
+            "ticklen": 3,
+            "showgrid": True,
+            "gridcolor": MINOR_GRID,
+        },
+    }
+    span = decade_range(values)
+    if span is not None:
+        axis["range"] = span
+    return axis
 
 
 def figure(view: BenchmarkView) -> dict[str, Any]:
@@ -104,9 +155,15 @@ def figure(view: BenchmarkView) -> dict[str, Any]:
                 "hoverinfo": "skip",
             }
         )
+    shown = [
+        v
+        for r in rows
+        for v in (flop_to_tfs_days(r.estimate.flop_low), flop_to_tfs_days(r.estimate.flop_high))
+    ]
+    shown += [y for trace in data for y in trace["y"]]
     layout = {
         "xaxis": {"title": {"text": "publication date"}, "type": "date"},
-        "yaxis": {"title": {"text": "training compute (tfs-days, log scale)"}, "type": "log"},
+        "yaxis": log_axis("training compute (tfs-days, log scale)", shown),
         "hovermode": "closest",
         "legend": {"orientation": "h", "y": -0.2},
         "margin": {"l": 70, "r": 20, "t": 20, "b": 60},

@@ -156,6 +156,7 @@ def _published(row: Row, known: set[str]) -> str:
         headers,
         cells,
         css="published",
+        stack=True,
     )
 
 
@@ -228,6 +229,7 @@ class EntryPages:
                 _INPUT_HEADERS,
                 quantities,
                 css="inputs",
+                stack=True,
             )
             if quantities
             else "<p>This method has no numeric inputs.</p>\n"

@@ -71,7 +71,7 @@ def _with_range(value: str, spread: str) -> str:
     return value if spread == DASH else f'{value} <span class="range">({spread})</span>'
 
 
-def home_page(headlines: list[Headline], has_csv: bool) -> str:
+def home_page(headlines: list[Headline]) -> str:
     rows = []
     for h in headlines:
         b = h.view.benchmark
@@ -97,7 +97,6 @@ def home_page(headlines: list[Headline], has_csv: bool) -> str:
                 moore,
             ]
         )
-    csv_link = f' <a href="downloads/{CSV_NAME}">CSV</a>,' if has_csv else ""
     caption = (
         "The current best entry of each benchmark. Ranges in brackets come from the low and "
         "high ends of every input; the halving time's is a 95 % interval."
@@ -121,7 +120,7 @@ what cheaper hardware alone would have given over the same years (2× every 2 ye
 {table(caption, headers, rows, numeric=(2,), css="home")}</section>
 <section>
 <h2>Data</h2>
-<p>Everything on this site can be downloaded:{csv_link}
+<p>Everything on this site can be downloaded: <a href="downloads/{CSV_NAME}">CSV</a>,
 <a href="downloads/{JSON_NAME}">JSON</a> and the
 <a href="{DOWNLOADS}">JSON Schema</a> of an analysis file.</p>
 </section>
@@ -237,16 +236,10 @@ def benchmark_page(h: Headline) -> str:
 # -- downloads ---------------------------------------------------------------------
 
 
-def downloads_page(has_csv: bool) -> str:
+def downloads_page() -> str:
     items: Iterable[str] = [
-        *(
-            [
-                f'<li><a href="{CSV_NAME}">{CSV_NAME}</a>: the frontier of every benchmark in the '
-                "original tracker's columns, then ids, FLOP with range and method.</li>"
-            ]
-            if has_csv
-            else []
-        ),
+        f'<li><a href="{CSV_NAME}">{CSV_NAME}</a>: the frontier of every benchmark in the '
+        "original tracker's columns, then ids, FLOP with range and method.</li>",
         f'<li><a href="{JSON_NAME}">{JSON_NAME}</a>: every benchmark and entry as validated, '
         "with the derived estimate, reduction factor and frontier flag of each entry.</li>",
         *(

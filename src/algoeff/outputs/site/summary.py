@@ -10,7 +10,6 @@ so the site, the README and `algoeff trend` agree.
 
 from __future__ import annotations
 
-import functools
 import math
 from dataclasses import dataclass
 
@@ -64,31 +63,24 @@ def headline(view: BenchmarkView, trend: Trend | None) -> Headline:
 
 
 # -- how numbers read on the site -------------------------------------------------
-# Cached: a site shows each entry's figures on its own page, in its benchmark's
-# tables and in the chart's hover text, and formatting is the costly part.
-_cached = functools.lru_cache(maxsize=1 << 17)
 
 
-@_cached
 def tfs(flop: float) -> str:
     """Compute in tfs-days, three significant figures."""
     return format_sig(flop_to_tfs_days(flop), 3)
 
 
-@_cached
 def tfs_range(low_flop: float, high_flop: float) -> str:
     """'low–high' in tfs-days; '—' when the inputs carry no range."""
     low, high = tfs(low_flop), tfs(high_flop)
     return DASH if low == high else f"{low}–{high}"
 
 
-@_cached
 def factor(value: float) -> str:
     """A ratio such as a reduction factor, two significant figures as the original tracker."""
     return f"{format_sig(value, 2)}×"
 
 
-@_cached
 def factor_range(low: float, high: float) -> str:
     """'low–high×'; '—' when both ends round to the same figure."""
     a, b = format_sig(low, 2), format_sig(high, 2)

@@ -10,12 +10,10 @@ no text can close the ``<script>`` element it sits in (the HTML standard's
 
 from __future__ import annotations
 
-import functools
 import html
 import json
 import re
 from collections.abc import Iterable, Sequence
-from operator import add
 from urllib.parse import urlsplit
 
 # Same shape as the schema's URL rule (algoeff.core.fields), applied again at output time.
@@ -64,21 +62,16 @@ _FOOT = """
 analysis' inputs. One multiply-add counts as 2 FLOP; 1 tfs-day = 8.64e16 FLOP.</p>
 </footer>
 """
-# A site has three depths of page ('', '../', '../../', '../../../'): built once each.
-_HEADS: dict[str, str] = {}
 
 
 NUM = ' class="num"'
-_SPECIAL = re.compile("[&<>\"']")
+TABLE_WRAP = "table-wrap"  # the scroll box around every table (style.css)
+STACK = "stack"  # a table whose rows become blocks on a phone (style.css)
 
 
 def esc(text: object) -> str:
     """Text for HTML content or a quoted attribute (html.escape with quotes)."""
-    value = text if isinstance(text, str) else str(text)
-    # Most strings have nothing to escape; one C-level search is cheaper than five replaces.
-    if _SPECIAL.search(value) is None:
-        return value
-    return html.escape(value, quote=True)
+    return html.escape(str(text), quote=True)
 
 
 def safe_url(url: str | None) -> str | None:
@@ -146,13 +139,11 @@ def page(
 
     ``crumbs``, when given, is the breadcrumb list already rendered, in place of ``trail``.
     """
-    head = _HEADS.get(base)
-    if head is None:
-        head = _HEADS[base] = _head(base)
     tags = "".join(f'<script src="{esc(base + s)}" defer></script>\n' for s in scripts)
     if crumbs is None:
         crumbs = breadcrumbs(base, trail) if trail else ""
-    return "".join((_DOCTYPE, esc(title), head, crumbs, body, _FOOT, tags, "</body>\n</html>\n"))
+    parts = (_DOCTYPE, esc(title), _head(base), crumbs, body, _FOOT, tags, "</body>\n</html>\n")
+    return "".join(parts)
 
 
 def table(
@@ -163,53 +154,47 @@ def table(
     row_header: bool = True,
     numeric: Sequence[int] = (),
     css: str = "",
+    stack: bool = False,
 ) -> str:
-    """An accessible table: caption, scoped header cells, the first cell a row header.
+    """An accessible table inside its own scroll box: caption, scoped header cells, the
+    first cell a row header.
 
-    ``headers`` and ``caption`` are escaped here; ``rows`` hold cells already
-    rendered (escaped text or links). ``numeric`` columns are right-aligned.
+    Every table of the site goes through here, so every table sits in a
+    ``<div class="table-wrap">`` (style.css: ``overflow-x: auto``): on a narrow
+    screen a wide table scrolls sideways inside that box, with a shadow at the
+    edge that has more to show, and the page itself never grows wider than the
+    screen. ``headers`` and ``caption`` are escaped here; ``rows`` hold cells
+    already rendered (escaped text or links). ``numeric`` columns are right-aligned.
+
+    ``stack``: on a phone each row becomes a block of "header: value" lines, empty
+    cells left out (style.css, class ``stack``; each cell carries its header in
+    ``data-label``). For tables with long text beside short numbers, whose rows
+    would otherwise grow tall and mostly blank on a narrow screen.
     """
-    numeric = tuple(numeric)
-    lines = [_table_head(caption, tuple(headers), numeric, css)]
+    classes = " ".join(c for c in (css, STACK if stack else "") if c)
+    cls = f' class="{esc(classes)}"' if classes else ""
+    labels = [f' data-label="{esc(h)}"' if stack else "" for h in headers]
+    head = "".join(
+        f'<th scope="col"{NUM if i in numeric else ""}>{esc(h)}</th>' for i, h in enumerate(headers)
+    )
+    lines = [
+        f'<div class="{TABLE_WRAP}"><table{cls}>\n<caption>{esc(caption)}</caption>\n'
+        f"<thead><tr>{head}</tr></thead>\n<tbody>"
+    ]
     for row in rows:
-        opens, closes = _cell_tags(len(row), numeric, row_header)
-        lines.append(f"<tr>{''.join(map(add, map(add, opens, row), closes))}</tr>")
+        cells = []
+        for i, cell in enumerate(row):
+            attrs = (NUM if i in numeric else "") + (labels[i] if i < len(labels) else "")
+            if i == 0 and row_header:
+                cells.append(f'<th scope="row"{attrs}>{cell}</th>')
+            else:
+                cells.append(f"<td{attrs}>{cell}</td>")
+        lines.append(f"<tr>{''.join(cells)}</tr>")
     lines.append("</tbody></table></div>\n")
     return "\n".join(lines)
 
 
-@functools.lru_cache(maxsize=256)
-def _table_head(caption: str, headers: tuple[str, ...], numeric: tuple[int, ...], css: str) -> str:
-    """Everything before the first row; the same few tables repeat on thousands of pages."""
-    cls = f' class="{esc(css)}"' if css else ""
-    head = "".join(
-        f'<th scope="col"{NUM if i in numeric else ""}>{esc(h)}</th>' for i, h in enumerate(headers)
-    )
-    return (
-        f'<div class="table-wrap"><table{cls}>\n<caption>{esc(caption)}</caption>\n'
-        f"<thead><tr>{head}</tr></thead>\n<tbody>"
-    )
-
-
-@functools.lru_cache(maxsize=256)
-def _cell_tags(
-    width: int, numeric: tuple[int, ...], row_header: bool
-) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The opening and closing tag of each cell of a row ``width`` cells wide."""
-    opens, closes = [], []
-    for i in range(width):
-        num = NUM if i in numeric else ""
-        header = i == 0 and row_header
-        opens.append(f'<th scope="row"{num}>' if header else f"<td{num}>")
-        closes.append("</th>" if header else "</td>")
-    return tuple(opens), tuple(closes)
-
-
 def definitions(items: Iterable[tuple[str, str]]) -> str:
     """A description list of (term, already-rendered value)."""
-    inner = "".join(f"<dt>{_term(term)}</dt><dd>{value}</dd>" for term, value in items)
+    inner = "".join(f"<dt>{esc(term)}</dt><dd>{value}</dd>" for term, value in items)
     return f"<dl>{inner}</dl>\n"
-
-
-# Terms are a small vocabulary ("Date", "Result", setting names) repeated on every page.
-_term = functools.lru_cache(maxsize=4096)(esc)
