@@ -69,6 +69,8 @@ Text = Annotated[str, Field(min_length=1, max_length=500), AfterValidator(_check
 LongText = Annotated[str, Field(min_length=1, max_length=20_000), AfterValidator(_check_long_text)]
 PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
+# A probability strictly between 0 and 1 (a p-value).
+Probability = Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)]
 RelativeTolerance = Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)]
 
 Bound = Literal["value", "low", "high"]
@@ -93,6 +95,11 @@ class Quantity(StrictModel):
         default=None, description="id of an entry in the analysis' sources list"
     )
     where: Text | None = Field(default=None, description="table, section or page in the source")
+    counted: Text | None = Field(
+        default=None,
+        description="the algoeff command that counted this value on a model definition, "
+        "e.g. 'algoeff flops analysis/cifar10-94/resnet9.py:Net --input-shape 1,3,32,32'",
+    )
     note: LongText | None = None
 
     @model_validator(mode="after")

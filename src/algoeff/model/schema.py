@@ -19,6 +19,7 @@ from algoeff.core.fields import (
     Id,
     LongText,
     PositiveFloat,
+    Probability,
     RelativeTolerance,
     StrictModel,
     Text,
@@ -61,6 +62,21 @@ class Result(StrictModel):
         default=False,
         description="the source says only that the threshold was reached at this point; "
         "value is then the threshold, a lower bound",
+    )
+    runs: int = Field(
+        default=1,
+        ge=1,
+        strict=True,
+        description="how the level was shown: 1 for a single run, n for the mean of n runs",
+    )
+    p_value: Probability | None = Field(
+        default=None,
+        description="the significance the source states for the mean being at the level",
+    )
+    test_time_augmentation: bool | None = Field(
+        default=None,
+        description="whether evaluation used test-time augmentation (its cost is inference, "
+        "not training, and is not counted)",
     )
     source: Id
     where: Text | None = None
