@@ -167,6 +167,7 @@ def _row_json(view: BenchmarkView, all_rows: bool) -> dict[str, object]:
                 "flop_high": r.estimate.flop_high,
                 "tfs_days": r.estimate.tfs_days,
                 "method": r.estimate.method,
+                "tier": r.tier,
                 "reduction_factor": r.reduction.value if r.reduction else None,
                 "reduction_factor_low": r.reduction.low if r.reduction else None,
                 "reduction_factor_high": r.reduction.high if r.reduction else None,
@@ -240,14 +241,16 @@ def _show_table(view: BenchmarkView, all_rows: bool, *, compact: bool) -> Table:
         ("Reduction", "right"),
     ]
     if not compact:
-        columns += [("Published", "left"), ("Method", "left")]
+        columns += [("Published", "left"), ("Method", "left"), ("Tier", "left")]
     # Only the frontier is shown unless --all: then the mark says nothing.
     if all_rows or not compact:
         columns.append(("●" if compact else "Frontier", "center"))
     table = Table(
         title=benchmark_title(view.benchmark),
         title_justify="left",
-        caption="published figure and method: a wider terminal or --json" if compact else None,
+        caption="published figure, method and tier: a wider terminal or --json"
+        if compact
+        else None,
         caption_justify="left",
         box=box.SIMPLE_HEAD if compact else box.HEAVY_HEAD,
     )
@@ -269,6 +272,7 @@ def _show_table(view: BenchmarkView, all_rows: bool, *, compact: bool) -> Table:
             cells += [
                 "—" if pub is None else f"{pub.value:g} {pub.unit} ({pub.convention})",
                 r.estimate.method,
+                r.tier,
             ]
         if all_rows or not compact:
             cells.append("●" if r.on_frontier else "")

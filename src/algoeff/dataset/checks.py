@@ -13,14 +13,11 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import BaseModel
-
 from algoeff.core.errors import Problem, ProblemsError
-from algoeff.core.fields import Quantity, arxiv_year_month
+from algoeff.core.fields import arxiv_year_month
 from algoeff.core.files import display_path
 from algoeff.core.units import to_flop
 from algoeff.dataset.derive import BenchmarkView, Row, derive
@@ -31,14 +28,6 @@ from algoeff.model.schema import Benchmark, Entry
 
 def _relative_gap(a: float, b: float) -> float:
     return abs(a - b) / b
-
-
-def _quantities(compute: BaseModel, prefix: str) -> Iterator[tuple[str, Quantity]]:
-    """Every input of a compute method (they are its direct fields), with its field path."""
-    for name in type(compute).model_fields:
-        value = getattr(compute, name)
-        if isinstance(value, Quantity):
-            yield f"{prefix}.{name}", value
 
 
 def check_recomputation(row: Row) -> list[Problem]:
@@ -166,7 +155,8 @@ def check_entry(
             add(f"sources.{i}.id", f"{sid!r} is used twice", "unique source ids")
     cited: list[tuple[str, str | None]] = [("result.source", entry.result.source)]
     cited += [(f"published.{i}.source", f.source) for i, f in enumerate(entry.published)]
-    for field, q in _quantities(entry.compute, "compute"):
+    for name, q in entry.compute.quantities():
+        field = f"compute.{name}"
         cited.append((f"{field}.source", q.source))
         if q.source is None:
             add(

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from algoeff.core.errors import AlgoeffError, Problem
 from algoeff.dataset.load import Dataset, LoadedEntry
 from algoeff.model.methods import Estimate, MethodContext
+from algoeff.model.methods.base import Tier
 from algoeff.model.schema import Benchmark, Entry
 
 
@@ -35,6 +36,11 @@ class Row:
     @property
     def entry(self) -> Entry:
         return self.loaded.entry
+
+    @property
+    def tier(self) -> Tier:
+        """reported, estimated, counted or measured: derived from the method and its inputs."""
+        return self.entry.compute.tier
 
 
 @dataclass(frozen=True)

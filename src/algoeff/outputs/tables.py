@@ -33,6 +33,7 @@ EXTRA_COLUMNS = (
     "published_figure",
     "published_unit",
     "published_convention",
+    "tier",
 )
 CSV_COLUMNS = SEED_COLUMNS + EXTRA_COLUMNS
 
@@ -71,6 +72,7 @@ def csv_text(views: list[BenchmarkView]) -> str:
                 f"{pub.value:g}" if pub else "",
                 pub.unit if pub else "",
                 pub.convention if pub else "",
+                row.tier,
             ]
             writer.writerow([csv_safe(c) for c in cells])
     return out.getvalue()
@@ -159,9 +161,9 @@ def markdown_tables(views: list[BenchmarkView]) -> str:
         parts.append(f"### {md(benchmark_title(b))}\n")
         parts.append(
             "| Publication | Date | Compute (tfs-days) | Range | Reduction factor "
-            "| Published figure | Method | Analysis |"
+            "| Published figure | Method | Tier | Analysis |"
         )
-        parts.append("|---|---|---:|---|---:|---|---|---|")
+        parts.append("|---|---|---:|---|---:|---|---|---|---|")
         for row in view.frontier:
             e = row.entry
             analysis = md(e.analysis.name)
@@ -171,7 +173,7 @@ def markdown_tables(views: list[BenchmarkView]) -> str:
             parts.append(
                 f"| [{md(e.name)}]({md_url(e.publication.url)}) | {e.publication.date.isoformat()} "
                 f"| {format_sig(row.estimate.tfs_days)} | {_range(row)} | {reduction} "
-                f"| {_published(row)} | {row.estimate.method} | {analysis} |"
+                f"| {_published(row)} | {row.estimate.method} | {row.tier} | {analysis} |"
             )
         parts.append("")
     return "\n".join(parts)

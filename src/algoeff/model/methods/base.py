@@ -9,7 +9,7 @@ input, so evaluating it with all inputs at their low (high) ends gives the low
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -36,6 +36,12 @@ class Fraction(UnitInterval):
 class Count(Quantity):
     unit: Literal["model"]
 
+
+# How an entry's figure was verified, weakest first: a figure taken as published, one
+# recomputed from published inputs, one whose inputs algoeff counted on a model
+# definition, one measured from run logs.
+Tier = Literal["reported", "estimated", "counted", "measured"]
+TIERS: tuple[Tier, ...] = ("reported", "estimated", "counted", "measured")
 
 DEFAULT_TOLERANCE = 0.01
 # One multiply-add. Anything less is not a training run but an input error.
@@ -141,6 +147,19 @@ class ComputeMethod(StrictModel):
     ensemble: Count | None = Field(
         default=None, description="number of models whose ensemble reached the result"
     )
+
+    def quantities(self) -> Iterator[tuple[str, Quantity]]:
+        """Every input given (they are the method's direct fields), with its field name."""
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, Quantity):
+                yield name, value
+
+    @property
+    def tier(self) -> Tier:
+        """How the figure was verified, derived from the inputs (docs/dataset.md):
+        estimated from published inputs, or counted when algoeff counted one of them."""
+        return "counted" if any(q.counted for _, q in self.quantities()) else "estimated"
 
     def run_flop(self, bound: Bound, context: MethodContext) -> float:
         """One model's whole training run in FLOP, at ``bound`` of every input."""

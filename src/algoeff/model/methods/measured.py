@@ -20,7 +20,7 @@ from typing import Annotated, Literal, Self
 from pydantic import AfterValidator, Field, model_validator
 
 from algoeff.core.fields import Bound, FiniteFloat, PositiveFloat, StrictModel, Text
-from algoeff.model.methods.base import ComputeMethod, MethodContext, fmt
+from algoeff.model.methods.base import ComputeMethod, MethodContext, Tier, fmt
 from algoeff.model.runlog import RULE_TEXT, Crossing, cached_runlog, log_crossing
 
 
@@ -57,6 +57,12 @@ class Measured(ComputeMethod):
     """Mean over run logs of the training FLOP up to the first evaluation at the threshold."""
 
     name = "measured"
+
+    @property
+    def tier(self) -> Tier:
+        """Counted by the meter during the run, read back from its logs."""
+        return "measured"
+
     method: Literal["measured"]
     logs: list[LogPath] = Field(
         min_length=1, description="run logs (one per seed), relative to the entry file"

@@ -13,7 +13,7 @@ from pydantic import Field, model_validator
 
 from algoeff.core.fields import Bound, Quantity
 from algoeff.core.units import ComputeUnit, Convention, convention_factor, to_flop
-from algoeff.model.methods.base import ComputeMethod, MethodContext, fmt
+from algoeff.model.methods.base import ComputeMethod, MethodContext, Tier, fmt
 
 
 class Flop(Quantity):
@@ -32,6 +32,12 @@ class Reported(ComputeMethod):
     """The source's figure for one model's run [x fraction x ensemble]."""
 
     name = "reported"
+
+    @property
+    def tier(self) -> Tier:
+        """A figure taken as a source printed it."""
+        return "reported"
+
     method: Literal["reported"]
     flop: Flop | None = Field(default=None, description="stated FLOP")
     tfs_days: TfsDays | None = Field(default=None, description="stated tfs-days")
