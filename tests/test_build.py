@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,6 @@ from click.testing import CliRunner
 
 import algoeff.dataset.load
 from algoeff.cli import cli
-from conftest import WriteDataset
 
 
 def _files(folder: Path) -> dict[str, bytes]:
@@ -20,7 +20,7 @@ def _files(folder: Path) -> dict[str, bytes]:
 
 
 def test_build_writes_what_render_and_site_build_write(
-    write_dataset: WriteDataset, faster_entry: dict[str, Any], tmp_path: Path
+    write_dataset: Callable[..., Path], faster_entry: dict[str, Any], tmp_path: Path
 ) -> None:
     """The derived files and the site equal those of the three separate commands."""
     runner = CliRunner()
@@ -40,7 +40,7 @@ def test_build_writes_what_render_and_site_build_write(
 
 
 def test_build_loads_each_file_once(
-    write_dataset: WriteDataset,
+    write_dataset: Callable[..., Path],
     faster_entry: dict[str, Any],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -61,7 +61,7 @@ def test_build_loads_each_file_once(
 
 
 def test_build_with_an_error_writes_nothing(
-    write_dataset: WriteDataset, faster_entry: dict[str, Any], tmp_path: Path
+    write_dataset: Callable[..., Path], faster_entry: dict[str, Any], tmp_path: Path
 ) -> None:
     """Every error is listed, exit 1, no derived file and no site written."""
     faster_entry["compute"]["training_flop"] = 9e99  # far from the recomputation
@@ -77,7 +77,7 @@ def test_build_with_an_error_writes_nothing(
 
 
 def test_build_refuses_a_bad_repo_url_before_loading(
-    write_dataset: WriteDataset, tmp_path: Path
+    write_dataset: Callable[..., Path], tmp_path: Path
 ) -> None:
     root = write_dataset()
     args = [

@@ -190,16 +190,19 @@ def test_flop_columns_are_checked(tmp_path: Path) -> None:
     """In `algoeff render`'s format, flop_low <= flop <= flop_high, all positive, and the compute
     column equals flop / 8.64e16 to its printed precision."""
     lines = _project_rows()
-    # GoogLeNet: 1.2288e+17 FLOP is 1.42 tfs-days; 1.52 is off by more than the rounding.
-    assert ",1.42,4.33," in lines[2] and "1.2288e+17,1.2288e+17,1.2288e+17" in lines[2]
-    lines[2] = lines[2].replace(",1.42,4.33,", ",1.52,4.33,")
+    # GoogLeNet: 1.2288e+17 FLOP is 0.711 tfs-days counted multiply-add = 1 (the original
+    # tracker's ImageNet convention, named in compute_convention); 0.811 is off by more
+    # than the rounding, and 1.42 (the canonical figure) is off by the convention.
+    assert ",0.711,4.33," in lines[2] and "1.2288e+17,1.2288e+17,1.2288e+17" in lines[2]
+    assert ",multiply-add=1," in lines[2]
+    lines[2] = lines[2].replace(",0.711,4.33,", ",0.811,4.33,")
     # MobileNet: flop above flop_high.
     lines[3] = lines[3].replace("4.8154e+16,4.8154e+16,4.8154e+16", "4.8154e+16,4.8154e+16,4e+16")
     # ShuffleNet: a non-number and a zero.
     lines[4] = lines[4].replace("2.5805e+16,2.5805e+16,2.5805e+16", "abc,0,2.5805e+16")
     found = "\n".join(_lines(_write(tmp_path, lines)))
     assert (
-        "row 3 (GoogLeNet): Compute (teraflops-s/days): 1.52 is not flop / 8.64e16 = 1.42" in found
+        "row 3 (GoogLeNet): Compute (teraflops-s/days): 0.811 is not flop in teraflop/s-days (multiply-add=1) = 0.711" in found
     )
     assert "row 4 (MobileNet): flop: 4.8154e+16 <= 4.8154e+16 <= 4e+16 does not hold" in found
     assert "row 5 (ShuffleNet (1x)): flop: 'abc' is not a positive number" in found
@@ -209,8 +212,19 @@ def test_flop_columns_are_checked(tmp_path: Path) -> None:
 def test_compute_agreeing_within_rounding_passes(tmp_path: Path) -> None:
     """A compute column printed to fewer digits than the flop column is still consistent."""
     lines = _project_rows()
-    lines[2] = lines[2].replace(",1.42,4.33,", ",1.4,4.3,")
+    lines[2] = lines[2].replace(",0.711,4.33,", ",0.71,4.3,")
     assert _lines(_write(tmp_path, lines)) == []
+
+
+def test_compute_column_follows_its_convention(tmp_path: Path) -> None:
+    """The compute column is read in the row's compute_convention: the canonical figure in a
+    multiply-add=1 row is wrong by 2x, and an unknown convention is reported."""
+    lines = _project_rows()
+    canonical = lines[2].replace(",0.711,4.33,", ",1.42,4.33,")
+    unknown = lines[3].replace(",multiply-add=1,", ",multiply-add=3,", 1)
+    found = "\n".join(_lines(_write(tmp_path, [lines[0], lines[1], canonical, unknown])))
+    assert "row 3 (GoogLeNet): Compute (teraflops-s/days): 1.42 is not flop" in found
+    assert "compute_convention: 'multiply-add=3' is not a counting convention" in found
 
 
 def test_rows_must_match_the_header(tmp_path: Path) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,11 +14,12 @@ from algoeff.dataset.derive import derive
 from algoeff.dataset.load import load_dataset
 from algoeff.model.methods.base import TIERS
 from algoeff.outputs.tables import csv_text, markdown_tables
-from conftest import WriteDataset
 from toy_dataset import entry_dict
 
 
-def _tiers(write_dataset: WriteDataset, entries: dict[str, dict[str, Any]]) -> dict[str, str]:
+def _tiers(
+    write_dataset: Callable[..., Path], entries: dict[str, dict[str, Any]]
+) -> dict[str, str]:
     views = derive(load_dataset(write_dataset(entries)))
     return {row.entry.id: row.tier for row in views[0].rows}
 
@@ -25,11 +28,11 @@ def test_tiers_are_ordered_weakest_first() -> None:
     assert TIERS == ("reported", "estimated", "counted", "measured")
 
 
-def test_recomputed_from_published_inputs_is_estimated(write_dataset: WriteDataset) -> None:
+def test_recomputed_from_published_inputs_is_estimated(write_dataset: Callable[..., Path]) -> None:
     assert _tiers(write_dataset, {}) == {"base": "estimated"}
 
 
-def test_one_counted_input_makes_it_counted(write_dataset: WriteDataset) -> None:
+def test_one_counted_input_makes_it_counted(write_dataset: Callable[..., Path]) -> None:
     counted = entry_dict(
         "counted", publication=dict(entry_dict("x")["publication"], date="2015-01-01")
     )
@@ -40,7 +43,7 @@ def test_one_counted_input_makes_it_counted(write_dataset: WriteDataset) -> None
     assert _tiers(write_dataset, {"counted": counted})["counted"] == "counted"
 
 
-def test_a_figure_taken_as_published_is_reported(write_dataset: WriteDataset) -> None:
+def test_a_figure_taken_as_published_is_reported(write_dataset: Callable[..., Path]) -> None:
     reported = entry_dict(
         "taken", publication=dict(entry_dict("x")["publication"], date="2015-01-01")
     )
@@ -54,7 +57,7 @@ def test_a_figure_taken_as_published_is_reported(write_dataset: WriteDataset) ->
 
 
 @pytest.mark.parametrize("output", ["csv", "markdown"])
-def test_tier_is_shown_in_the_tables(write_dataset: WriteDataset, output: str) -> None:
+def test_tier_is_shown_in_the_tables(write_dataset: Callable[..., Path], output: str) -> None:
     views = derive(load_dataset(write_dataset()))
     if output == "csv":
         rows = list(csv.DictReader(io.StringIO(csv_text(views))))

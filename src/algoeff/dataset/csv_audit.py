@@ -11,7 +11,8 @@ spreadsheet would run as a formula.
 Columns after the original eight are allowed: `algoeff render` writes the
 extra columns of ``tables.EXTRA_COLUMNS``. When the FLOP columns are there, each
 row's flop_low <= flop <= flop_high must hold and the compute column must be
-flop / 8.64e16 to its printed precision.
+flop / 8.64e16 to its printed precision, halved where `compute_convention` says the
+column counts one multiply-add as 1 (the original tracker's ImageNet rows).
 """
 
 from __future__ import annotations
@@ -23,12 +24,13 @@ import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import get_args
 
 from algoeff.core.errors import Problem, ProblemsError
 from algoeff.core.fields import arxiv_year_month
 from algoeff.core.files import display_path, read_text
 from algoeff.core.text import FORMULA_START
-from algoeff.core.units import FLOP_PER_TFS_DAY, format_sig
+from algoeff.core.units import FLOP_PER_TFS_DAY, Convention, convention_factor, format_sig
 
 # A CSV of the original format is a few kilobytes; refuse anything absurd before parsing.
 # The original tracker's columns, kept first and with the same names so that its
@@ -413,8 +415,19 @@ def _audit_flop(shown: str, row: _Row) -> list[Problem]:
             )
         else:
             values[column] = value
+    convention = row.cells.get("compute_convention", "multiply-add=2")
+    if convention not in get_args(Convention):
+        out.append(
+            Problem(
+                shown,
+                f"{where}: compute_convention",
+                f"{_echo(convention)} is not a counting convention",
+                f"one of {', '.join(get_args(Convention))}",
+            )
+        )
     if out:
         return out
+    per_unit = FLOP_PER_TFS_DAY * convention_factor(convention)  # type: ignore[arg-type]
     flop, low, high = (values[c] for c in _FLOP_COLUMNS)
     if not low <= flop <= high:
         out.append(
@@ -430,14 +443,15 @@ def _audit_flop(shown: str, row: _Row) -> list[Problem]:
         flop_lo, flop_hi = _print_interval(row.cells["flop"])
         lo, hi = _print_interval(row.cells[_COMPUTE])
         slack = 1e-9 * hi
-        if flop_hi / FLOP_PER_TFS_DAY < lo - slack or flop_lo / FLOP_PER_TFS_DAY > hi + slack:
+        if flop_hi / per_unit < lo - slack or flop_lo / per_unit > hi + slack:
             out.append(
                 Problem(
                     shown,
                     f"{where}: {_COMPUTE}",
-                    f"{row.cells[_COMPUTE]} is not flop / 8.64e16 = "
-                    f"{format_sig(flop / FLOP_PER_TFS_DAY)}",
-                    "the flop column in teraflop/s-days, to its printed precision",
+                    f"{row.cells[_COMPUTE]} is not flop in teraflop/s-days ({convention}) = "
+                    f"{format_sig(flop / per_unit)}",
+                    "the flop column in teraflop/s-days under compute_convention, "
+                    "to its printed precision",
                 )
             )
     return out

@@ -166,6 +166,12 @@ class Benchmark(StrictModel):
     direction: Direction
     training_data: TrainingDataRule
     baseline: Id = Field(description="id of the entry every reduction factor divides")
+    seed_convention: Convention = Field(
+        default="multiply-add=2",
+        description="the counting convention of efficiency_sota.csv's 'Compute "
+        "(teraflops-s/days)' column for this benchmark: the original tracker's own "
+        "(multiply-add=1 for its ImageNet rows), so that column reads as it always did",
+    )
     description: LongText | None = None
 
     def reached(self, value: float) -> bool:

@@ -17,13 +17,16 @@ import re
 from urllib.parse import quote
 
 from algoeff.core.text import csv_safe, plain_text
-from algoeff.core.units import flop_to_tfs_days, format_sig
+from algoeff.core.units import flop_to_tfs_days, format_sig, from_flop
 from algoeff.dataset.csv_audit import SEED_COLUMNS
 from algoeff.dataset.derive import BenchmarkView, Row
 from algoeff.dataset.trend import Trend
 from algoeff.model.schema import Benchmark, PublishedFigure
 
 EXTRA_COLUMNS = (
+    # The convention of the seed's Compute column (the benchmark's seed_convention);
+    # flop, flop_low and flop_high are always canonical (multiply-add = 2).
+    "compute_convention",
     "benchmark_id",
     "entry_id",
     "flop",
@@ -46,7 +49,13 @@ def primary_published(row: Row) -> PublishedFigure | None:
 
 
 def csv_text(views: list[BenchmarkView]) -> str:
-    """The frontier rows of every benchmark, seed columns first, ISO 8601 dates."""
+    """The frontier rows of every benchmark, seed columns first, ISO 8601 dates.
+
+    The seed's "Compute (teraflops-s/days)" column is in each benchmark's
+    ``seed_convention`` (named in ``compute_convention``), so a reader of the original
+    tracker's CSV reads the ImageNet rows as before (one multiply-add = 1); the
+    canonical figures (multiply-add = 2) are in ``flop``, ``flop_low`` and ``flop_high``.
+    """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
@@ -59,10 +68,11 @@ def csv_text(views: list[BenchmarkView]) -> str:
                 e.publication.date.isoformat(),
                 e.name,
                 e.publication.url,
-                format_sig(flop_to_tfs_days(est.flop)),
+                format_sig(from_flop(est.flop, "tfs-day", view.benchmark.seed_convention)),
                 format_sig(row.reduction.value) if row.reduction else "",
                 e.analysis.name,
                 e.analysis.url or "",
+                view.benchmark.seed_convention,
                 view.benchmark.id,
                 e.id,
                 f"{est.flop:.4e}",
