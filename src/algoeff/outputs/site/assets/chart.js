@@ -1,5 +1,6 @@
 // Draws each benchmark chart of the page from its JSON island; loads nothing remote.
-// The figure (data, layout, config) is built by algoeff/site/chart.py.
+// The figure (data, layout, config) is built by algoeff/outputs/site/chart.py, log axis
+// included (decade labels, unlabelled minor ticks); this script only hands it to Plotly.
 (function () {
   "use strict";
   function draw() {
