@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from algoeff.cli.common import resolve_root, root_option
+from algoeff.cli.common import repo_url_option, resolve_root, root_option, site_out_option
 from algoeff.core.files import display_path
-from algoeff.outputs.site.build import DEFAULT_OUT, DEFAULT_REPO_URL, build_site
+from algoeff.outputs.site.build import DEFAULT_OUT, build_site
 from algoeff.outputs.site.serve import make_server, url_of
 
 
@@ -25,19 +25,8 @@ def site() -> None:
 
 @site.command()
 @root_option
-@click.option(
-    "--out",
-    type=click.Path(path_type=Path),
-    default=DEFAULT_OUT,
-    show_default=True,
-    help="Folder to write the site into; replaced on every build.",
-)
-@click.option(
-    "--repo-url",
-    default=DEFAULT_REPO_URL,
-    show_default=True,
-    help="Base URL that each entry page's 'source file' link appends the file path to.",
-)
+@site_out_option
+@repo_url_option
 def build(root: Path | None, out: Path, repo_url: str) -> None:
     """Write the site: home, a page per benchmark and per entry, downloads.
 
