@@ -10,18 +10,19 @@ from __future__ import annotations
 
 import json
 import re
-import types
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, get_args, get_origin
 
 import click
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from algoeff.core.errors import Problem
-from algoeff.core.fields import Quantity
+from algoeff.core.errors import Problem, workflow_command
+from algoeff.core.parsing import locate_problems
 from algoeff.dataset.load import find_root
+from algoeff.model.scaffold import bare_type
+from algoeff.model.scaffold import field_unit as field_unit  # re-exported for estimate
 from algoeff.outputs.site.build import DEFAULT_OUT, DEFAULT_REPO_URL
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -74,10 +75,48 @@ def print_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, sort_keys=True, default=str))
 
 
-def report(problems: list[Problem], *, strict: bool = False) -> int:
-    """Print problems one per line to stderr; the exit status they imply (1 for errors)."""
-    for problem in problems:
-        click.echo(str(problem), err=True)
+ReportFormat = Literal["text", "github", "json"]
+REPORT_FORMATS: tuple[ReportFormat, ...] = ("text", "github", "json")
+
+
+def format_option(func: F) -> F:
+    """--format text|github|json: how problems are printed (`check`)."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(REPORT_FORMATS),
+        default="text",
+        show_default=True,
+        help="text: one line per problem on stderr. github: GitHub Actions annotations "
+        "(::error file=...,line=...) on stdout, so that problems show on the lines of a pull "
+        "request. json: a list of problem objects on stdout. The summary line and the exit "
+        "status are the same for all three.",
+    )(func)
+
+
+def _problem_json(problem: Problem) -> dict[str, object]:
+    return {
+        "path": problem.path,
+        "field": problem.field,
+        "message": problem.message,
+        "expected": problem.expected,
+        "severity": problem.severity,
+        "line": problem.line,
+        "col": problem.col,
+    }
+
+
+def report(problems: list[Problem], *, strict: bool = False, fmt: ReportFormat = "text") -> int:
+    """Print problems (text: one per line to stderr; github or json: located in their files,
+    on stdout); the exit status they imply (1 for errors)."""
+    if fmt == "text":
+        for problem in problems:
+            click.echo(str(problem), err=True)
+    elif fmt == "github":
+        for problem in locate_problems(problems):
+            click.echo(workflow_command(problem, strict=strict))
+    else:
+        print_json([_problem_json(p) for p in locate_problems(problems)])
     errors = [p for p in problems if p.severity == "error" or strict]
     warnings = len(problems) - len(errors)
     if problems:
@@ -121,30 +160,6 @@ def option_name(field: str) -> str:
     return "--" + field.replace("_", "-")
 
 
-def _bare(annotation: Any) -> Any:
-    """The type under ``X | None`` and ``Annotated[X, ...]``."""
-    while True:
-        origin = get_origin(annotation)
-        if origin is Annotated:
-            annotation = get_args(annotation)[0]
-        elif origin is Union or origin is types.UnionType:
-            args = [a for a in get_args(annotation) if a is not type(None)]
-            if len(args) != 1:
-                return annotation
-            annotation = args[0]
-        else:
-            return annotation
-
-
-def field_unit(field: FieldInfo) -> str | None:
-    """The unit of a Quantity field (the first its type allows); None for other fields."""
-    kind = _bare(field.annotation)
-    if not (isinstance(kind, type) and issubclass(kind, Quantity)):
-        return None
-    units = get_args(_bare(kind.model_fields["unit"].annotation))
-    return str(units[0]) if units else None
-
-
 def _help(field: FieldInfo, unit: str | None) -> str:
     text = (field.description or "").strip()
     text = text[:1].upper() + text[1:]
@@ -163,7 +178,7 @@ def field_option(model: type[BaseModel], name: str) -> Callable[[F], F]:
     help. Any other field type raises TypeError, so a new kind of field cannot slip by.
     """
     field = model.model_fields[name]
-    kind = _bare(field.annotation)
+    kind = bare_type(field.annotation)
     unit = field_unit(field)
     settings: dict[str, Any] = {"help": _help(field, unit), "required": field.is_required()}
     if unit is not None:

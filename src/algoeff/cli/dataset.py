@@ -12,6 +12,8 @@ from rich.table import Table
 from rich.text import Text
 
 from algoeff.cli.common import (
+    ReportFormat,
+    format_option,
     json_option,
     print_json,
     repo_url_option,
@@ -71,19 +73,22 @@ def build(root: Path | None, out: Path, repo_url: str) -> None:
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @root_option
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
-def check(paths: tuple[Path, ...], root: Path | None, strict: bool) -> None:
+@format_option
+def check(paths: tuple[Path, ...], root: Path | None, strict: bool, fmt: ReportFormat) -> None:
     """Validate the dataset (default) or the given files, reporting every problem at once.
 
     PATHS may be dataset folders, benchmark folders or analysis files (checked against
     the benchmarks of the dataset they sit in), or CSV files in the original
     tracker's format (audited as far as its columns allow). Prints one line per problem,
-    `path: field: problem (expected ...)`, and exits 1 when there are errors.
+    `path: field: problem (expected ...)`, and exits 1 when there are errors. With
+    --format github each problem is an annotation on the line of its YAML node, for CI.
 
     \b
     Examples:
         algoeff check
         algoeff check analysis/imagenet-alexnet-level/efficientnet-b0.yaml
         algoeff check --strict ../ai-and-efficiency/efficiency_sota.csv
+        algoeff check --format github
     """
     problems: list[Problem] = []
     entry_files: dict[Path, list[Path]] = {}
@@ -109,7 +114,7 @@ def check(paths: tuple[Path, ...], root: Path | None, strict: bool) -> None:
             problems += check_repository(dataset_root, files)
         except ProblemsError as exc:
             problems += exc.problems
-    status = report(problems, strict=strict)
+    status = report(problems, strict=strict, fmt=fmt)
     if status == 0:
         click.echo("ok: no problems found" if not problems else "ok: no errors", err=True)
     raise SystemExit(status)

@@ -14,13 +14,14 @@ from algoeff.cli.dataset import build, check, render, schema, show
 from algoeff.cli.estimate import estimate
 from algoeff.cli.flops import flops
 from algoeff.cli.measure import measure
+from algoeff.cli.new import new
 from algoeff.cli.site import site
 from algoeff.cli.trend import trend
 from algoeff.core.errors import AlgoeffError
 
 COMMANDS: dict[str, click.Command] = {
     command.name or "": command
-    for command in (build, check, render, show, schema, estimate, trend, site, flops, measure)
+    for command in (build, check, render, show, schema, new, estimate, trend, site, flops, measure)
 }
 
 

@@ -15,6 +15,7 @@ dates included, stays a string, which the models parse. So ``yes``, ``010`` and
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -78,7 +79,7 @@ def _build(events: Any, shown: str) -> Any:
     documents = 0
 
     def fail(event: Any, message: str, expected: str) -> ProblemsError:
-        return one_problem(shown, f"line {event.start_mark.line + 1}", message, expected)
+        return _at_mark(shown, event.start_mark, message, expected)
 
     for event in events:
         cls = event.__class__
@@ -130,17 +131,24 @@ def _build(events: Any, shown: str) -> Any:
     return result[0]
 
 
+def _at_mark(shown: str, mark: Any, message: str, expected: str) -> ProblemsError:
+    """One problem at a libyaml mark: the field says the line, and line/col carry it too."""
+    line, col = mark.line + 1, mark.column + 1
+    return ProblemsError([Problem(shown, f"line {line}", message, expected, line=line, col=col)])
+
+
 def parse_yaml(text: str, shown: str) -> Any:
     """Parse one YAML document safely; raises ProblemsError with the line of the fault."""
     try:
         return _build(yaml.parse(text, Loader=_Parser), shown)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        where = f"line {mark.line + 1}" if mark is not None else "(file)"
         problem = exc.problem or exc.context or "is not valid YAML"
         if exc.context and exc.context_mark is not None and exc.problem:
             problem += f" ({exc.context} that starts on line {exc.context_mark.line + 1})"
-        raise one_problem(shown, where, f"malformed YAML: {problem}", "valid YAML") from None
+        if mark is None:
+            raise one_problem(shown, "(file)", f"malformed YAML: {problem}", "valid YAML") from None
+        raise _at_mark(shown, mark, f"malformed YAML: {problem}", "valid YAML") from None
     except yaml.YAMLError as exc:
         raise one_problem(shown, "(file)", f"malformed YAML: {exc}", "valid YAML") from None
 
@@ -148,6 +156,95 @@ def parse_yaml(text: str, shown: str) -> Any:
 def load_yaml(path: Path, max_bytes: int = MAX_FILE_BYTES) -> Any:
     """Read and safely parse ``path``."""
     return parse_yaml(read_text(path, max_bytes), display_path(path))
+
+
+Position = tuple[int, int]  # 1-based line and column
+
+
+def node_positions(text: str) -> dict[tuple[str, ...], Position]:
+    """Where each node of a YAML document starts, by its key path.
+
+    The path of a mapping value is its keys from the top, that of a list item its index
+    as text (``("sources", "0", "id")``), as in a problem's dotted field; the position is
+    that of the key (of the item in a list), the line a reader looks at. Kept apart from
+    the parse that builds the data, which runs over every file on every load: positions
+    are wanted only for annotations. A document that does not parse gives the positions
+    found before the fault (its problem carries its own line).
+    """
+    positions: dict[tuple[str, ...], Position] = {}
+    # Open containers, innermost last: [is a mapping, path, pending key path or next index].
+    stack: list[list[Any]] = []
+    scalar, alias = yaml.ScalarEvent, yaml.AliasEvent
+    starts = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+    ends = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+    events: Any = yaml.parse(text, Loader=_Parser)
+    try:
+        for event in events:
+            cls = event.__class__
+            if cls in ends:
+                stack.pop()
+                continue
+            if cls is not scalar and cls is not alias and cls not in starts:
+                continue
+            mark: Position = (event.start_mark.line + 1, event.start_mark.column + 1)
+            if not stack:
+                path: tuple[str, ...] = ()
+                positions.setdefault(path, mark)
+            elif stack[-1][0]:
+                top = stack[-1]
+                if top[2] is None:  # a key
+                    if cls is not scalar:
+                        break  # a non-text key: the parse proper refuses the file
+                    key: tuple[str, ...] = (*top[1], event.value)
+                    top[2] = key
+                    positions.setdefault(key, mark)
+                    continue
+                path, top[2] = top[2], None
+            else:
+                top = stack[-1]
+                path = (*top[1], str(top[2]))
+                top[2] += 1
+                positions.setdefault(path, mark)
+            if cls in starts:
+                is_mapping = cls is yaml.MappingStartEvent
+                stack.append([is_mapping, path, None if is_mapping else 0])
+    except yaml.YAMLError:
+        pass
+    return positions
+
+
+def locate(problem: Problem, positions: Mapping[tuple[str, ...], Position]) -> Problem:
+    """``problem`` with the line and column of its field, or of the nearest enclosing node
+    that the file has (a missing field is shown on its parent); unchanged when the field is
+    not a path in the document (``(file)``, ``line 3``) or already located."""
+    if problem.line is not None or problem.field.startswith("("):
+        return problem
+    parts = tuple(problem.field.split("."))
+    for end in range(len(parts), 0, -1):
+        found = positions.get(parts[:end])
+        if found is not None:
+            return dataclasses.replace(problem, line=found[0], col=found[1])
+    return problem
+
+
+def locate_problems(problems: Sequence[Problem]) -> list[Problem]:
+    """Each problem about a YAML file located in that file (read again, once per file).
+
+    Paths are as the problems show them, relative to the working directory; a file
+    that cannot be read or parsed leaves its problems unlocated.
+    """
+    cache: dict[str, dict[tuple[str, ...], Position]] = {}
+    out = []
+    for problem in problems:
+        if problem.line is None and problem.path.endswith((".yaml", ".yml")):
+            if problem.path not in cache:
+                try:
+                    cache[problem.path] = node_positions(read_text(Path(problem.path)))
+                except ProblemsError:
+                    cache[problem.path] = {}
+            problem = locate(problem, cache[problem.path])
+        out.append(problem)
+    return out
 
 
 def _expected(err: Any) -> str:
@@ -230,6 +327,8 @@ def validation_problems(
             message = "unknown field"
         elif err["type"] == "missing":
             message = "is missing"
+        elif err.get("input", ...) is None and err["type"].endswith("_type"):
+            message = "is empty"  # a key written without a value, as `algoeff new` leaves them
         elif err["type"] not in ("value_error", "assertion_error") and "input" in err:
             value = repr(err["input"])
             message = f"{value[:60]}: {message}"
