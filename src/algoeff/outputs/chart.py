@@ -225,7 +225,8 @@ def frontier_svg(view: BenchmarkView, trend: Trend | None = None) -> str:
 _STAMP = re.compile(r"<!-- algoeff-chart inputs=([0-9a-f]{32}) svg=([0-9a-f]{32}) -->\n")
 
 
-def _digest(text: str) -> str:
+def digest(text: str) -> str:
+    """A short hex digest of ``text``, for the stamps."""
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
@@ -250,20 +251,28 @@ def chart_inputs(view: BenchmarkView, trend: Trend | None) -> str:
         repr(rows),
         repr(sorted(trend.as_dict().items()) if trend else None),
     ]
-    return _digest("\n".join(parts))
+    return digest("\n".join(parts))
+
+
+def stamp_svg(svg: str, inputs: str) -> str:
+    """``svg`` with the stamp that ``is_stamped`` reads, after the XML declaration."""
+    head, _, body = svg.partition("\n")
+    return f"{head}\n<!-- algoeff-chart inputs={inputs} svg={digest(svg)} -->\n{body}"
+
+
+def is_stamped(text: str, inputs: str) -> bool:
+    """Whether ``text`` is a chart drawn from ``inputs`` (a digest), unedited since."""
+    match = _STAMP.search(text)
+    if match is None or match.group(1) != inputs:
+        return False
+    return digest(text[: match.start()] + text[match.end() :]) == match.group(2)
 
 
 def stamped_svg(view: BenchmarkView, trend: Trend | None = None) -> str:
-    """frontier_svg() with the stamp that is_current() reads, after the XML declaration."""
-    svg = frontier_svg(view, trend)
-    head, _, body = svg.partition("\n")
-    stamp = f"<!-- algoeff-chart inputs={chart_inputs(view, trend)} svg={_digest(svg)} -->\n"
-    return f"{head}\n{stamp}{body}"
+    """frontier_svg() with its stamp."""
+    return stamp_svg(frontier_svg(view, trend), chart_inputs(view, trend))
 
 
 def is_current(text: str, view: BenchmarkView, trend: Trend | None) -> bool:
     """Whether ``text`` is the stamped chart of these inputs, unedited since it was drawn."""
-    match = _STAMP.search(text)
-    if match is None or match.group(1) != chart_inputs(view, trend):
-        return False
-    return _digest(text[: match.start()] + text[match.end() :]) == match.group(2)
+    return is_stamped(text, chart_inputs(view, trend))

@@ -14,6 +14,7 @@ import csv
 import io
 import math
 import re
+from collections.abc import Mapping
 from urllib.parse import quote
 
 from algoeff.core.text import csv_safe, plain_text
@@ -161,6 +162,38 @@ def headline(view: BenchmarkView, trend: Trend) -> str:
         f"{format_sig(trend.moore_factor)}x over the same span. "
         "How these are fitted: [docs/trends.md](docs/trends.md)."
     )
+
+
+def _months(value: float | None) -> str:
+    return format_sig(value) if value is not None and math.isfinite(value) else "—"
+
+
+def halving_table(views: list[BenchmarkView], trends: Mapping[str, Trend | None]) -> str:
+    """Every benchmark's fitted halving time with its interval, one row each."""
+    lines = [
+        "| Benchmark | Span | Frontier entries | Reduction | Halving time (months) "
+        "| 95 % interval | Moore's law over the span |",
+        "|---|---|---:|---:|---:|---|---:|",
+    ]
+    for view in views:
+        trend = trends.get(view.benchmark.id)
+        if trend is None:
+            continue
+        if trend.halving_months_low is not None and trend.halving_months_high is not None:
+            interval = f"{_months(trend.halving_months_low)}–{_months(trend.halving_months_high)}"
+        else:
+            # A line through two points leaves no scatter to estimate an interval from.
+            interval = "none (two points)" if trend.n_points == 2 else "—"
+        lines.append(
+            f"| {md(view.benchmark.label)}-level | {trend.first_date.year}–{trend.last_date.year} "
+            f"| {trend.n_points} | {format_sig(trend.reduction_factor)}x "
+            f"| {_months(trend.halving_months)} | {interval} | {format_sig(trend.moore_factor)}x |"
+        )
+    lines.append(
+        "\n![Every benchmark's frontier as a reduction factor against date]"
+        "(docs/img/frontiers.svg)\n"
+    )
+    return "\n".join(lines) + "\n"
 
 
 def markdown_tables(views: list[BenchmarkView]) -> str:
