@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+import warnings
 
 import pytest
 
@@ -16,8 +17,13 @@ from torch.utils.checkpoint import checkpoint  # noqa: E402
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
 from algoeff.core.errors import InputError, MissingExtraError  # noqa: E402
-from algoeff.measure import count_flops, flop_counter_mode  # noqa: E402
+from algoeff.measure import (  # noqa: E402
+    count_flops,
+    counting,
+    flop_counter_mode,
+)
 from algoeff.measure.counting import carries_work, matmul_params  # noqa: E402
+from algoeff.measure.op_policy import no_mac_reason  # noqa: E402
 
 from .models import (  # noqa: E402
     Case,
@@ -199,24 +205,67 @@ def test_a_large_model_counts_on_meta_without_memory() -> None:
 
 
 def test_unsupported_operators_are_reported_not_dropped() -> None:
-    """An operator with real work and no formula is listed with its calls; element-wise ops are not."""
-    a, b = torch.randn(4, 8), torch.randn(5, 8)
+    """An operator with arithmetic and no formula is listed with its calls and warned about
+    once; element-wise ops are not."""
+    a = torch.randn(4, 8)
 
     def work() -> torch.Tensor:
-        return torch.cdist(a, b).relu() + torch.cdist(a, b)
+        return torch.fft.rfft(a).abs().relu() + torch.fft.rfft(a).abs()
 
-    count = count_flops(work, backward=False)
-    assert count.unsupported == {"aten._cdist_forward": 2}
+    counting._WARNED.discard("aten._fft_r2c")
+    with pytest.warns(RuntimeWarning, match=r"not counted.*aten\._fft_r2c"):
+        count = count_flops(work, backward=False)
+    assert count.unsupported == {"aten._fft_r2c": 2}
     assert count.total == 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        count_flops(work, backward=False)  # warned once per process, not again
     assert carries_work("aten.mkldnn_rnn_layer") and carries_work("aten._fft_r2c")
     assert carries_work("mylib.fused_mlp")  # other libraries' custom ops: work unknown
+    assert carries_work("aten.linalg_cholesky_ex") and carries_work("aten.addmm_")
     for name in (
         "aten.relu",
         "aten.mvlgamma",
         "aten._convert_weight_to_int4pack",
         "aten.fft_fftshift",
+        "aten.native_layer_norm",
+        "aten._softmax_backward_data",
+        "aten.embedding_dense_backward",
+        "aten._foreach_add_",
+        "aten.view",
+        "aten.add_",
     ):
         assert not carries_work(name), name
+
+
+def test_policy_categories_are_listed() -> None:
+    """Every silent operator has a stated reason: a category of the listed policy or a tag."""
+    assert no_mac_reason("aten.native_layer_norm") == "normalization, softmax, dropout and losses"
+    assert no_mac_reason("aten.view") == "view, metadata and aliasing"
+    assert no_mac_reason("aten.mul") == "element-wise"
+    assert no_mac_reason("aten._fft_r2c") is None
+
+
+def test_bilinear_is_counted() -> None:
+    """nn.Bilinear runs aten._trilinear: B x O x (I x J + J) multiply-adds, as torch runs it."""
+    batch, in1, in2, out = 4, 12, 10, 6
+    x1, x2 = torch.randn(batch, in1), torch.randn(batch, in2)
+    count = count_flops(nn.Bilinear(in1, in2, out), x1, x2, backward=False)
+    assert count.forward == 2 * batch * out * (in1 * in2 + in2)
+    assert count.unsupported == {}
+    trained = count_flops(nn.Bilinear(in1, in2, out), x1, x2)
+    assert trained.backward > 0 and trained.unsupported == {}
+
+
+@pytest.mark.parametrize("rows", [10, 64])  # direct kernel (<= 25 rows) and the matmul path
+def test_cdist_is_counted(rows: int) -> None:
+    """torch.cdist: one multiply-add per (row, row, feature) on either path; backward too."""
+    a = torch.randn(rows, 32, requires_grad=True)
+    b = torch.randn(40, 32, requires_grad=True)
+    count = count_flops(torch.cdist, a, b)
+    assert count.forward == 2 * rows * 40 * 32
+    assert count.backward == 2 * count.forward  # one gradient each for a and b
+    assert count.unsupported == {}
 
 
 @torch.library.custom_op("algoeff_test::mystery_matmul", mutates_args=())  # type: ignore[untyped-decorator,unused-ignore]
@@ -234,7 +283,9 @@ def test_custom_ops_are_reported(device: str) -> None:
     """A custom operator is opaque: reported as unsupported, on CPU and meta alike."""
     with torch.device(device):
         a, b = torch.randn(3, 4), torch.randn(4, 5)
-    count = count_flops(lambda: _mystery_matmul(a, b), backward=False)
+    counting._WARNED.discard("algoeff_test.mystery_matmul")
+    with pytest.warns(RuntimeWarning, match="algoeff_test.mystery_matmul"):
+        count = count_flops(lambda: _mystery_matmul(a, b), backward=False)
     assert count.unsupported == {"algoeff_test.mystery_matmul": 1}
 
 

@@ -54,7 +54,7 @@ def test_total_is_one_counted_step_times_steps(tmp_path: Path) -> None:
     model.zero_grad()
     one_step = direct.get_total_flops()
     assert one_step == analytic_step_flop(8)
-    meter = ComputeMeter(model, log_path=tmp_path / "run.jsonl")
+    meter = ComputeMeter(model, metric="acc", threshold=0.5, log_path=tmp_path / "run.jsonl")
     train(meter, model, [8] * 25)
     result = meter.close()
     assert result.training_flop == 25 * one_step
@@ -124,8 +124,7 @@ def test_first_crossing_and_direction(tmp_path: Path) -> None:
 
 def test_no_crossing_leaves_flop_to_target_none() -> None:
     meter = ComputeMeter(mlp(), threshold=0.9, metric="acc", log_path=None)
-    meter.evaluate(acc=0.5)
-    meter.evaluate(other=0.99)
+    meter.evaluate(acc=0.5, other=0.99)
     assert meter.result.flop_to_target is None
 
 
@@ -221,7 +220,14 @@ def test_log_matches_result_and_groups_steps(tmp_path: Path) -> None:
     """Step records group runs of one signature (flushed every N steps or on a change) and
     their totals agree with the result; the reader checks every running total."""
     model = mlp()
-    meter = ComputeMeter(model, log_path=tmp_path / "run.jsonl", seed=7, flush_every=4)
+    meter = ComputeMeter(
+        model,
+        metric="top5",
+        threshold=0.9,
+        log_path=tmp_path / "run.jsonl",
+        seed=7,
+        flush_every=4,
+    )
     train(meter, model, [8] * 10 + [5] + [8] * 2)
     meter.evaluate(top5=0.5)
     result = meter.close()
@@ -296,9 +302,58 @@ def test_misuse_is_refused() -> None:
         ComputeMeter(mlp(), direction="up", log_path=None)  # type: ignore[arg-type]
 
 
+def test_no_default_target_or_log() -> None:
+    """Without metric and threshold the meter only counts: no log, no crossing, any metrics."""
+    model = mlp()
+    meter = ComputeMeter(model)
+    train(meter, model, [8] * 2)
+    assert meter.evaluate(accuracy=0.99) is False
+    result = meter.close()
+    assert result.training_flop == 2 * analytic_step_flop(8)
+    assert result.flop_to_target is None
+
+
+def test_metric_and_threshold_come_together(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="metric given without threshold"):
+        ComputeMeter(mlp(), metric="acc")
+    with pytest.raises(ValueError, match="threshold given without metric"):
+        ComputeMeter(mlp(), threshold=0.9)
+    with pytest.raises(ValueError, match="log_path needs metric and threshold"):
+        ComputeMeter(mlp(), log_path=tmp_path / "run.jsonl")
+    assert not (tmp_path / "run.jsonl").exists()
+
+
+def test_evaluate_without_the_watched_metric_names_both() -> None:
+    meter = ComputeMeter(mlp(), metric="top5", threshold=0.79)
+    with pytest.raises(ValueError, match=r"watches 'top5'.*got: accuracy, loss"):
+        meter.evaluate(accuracy=0.99, loss=0.1)
+    assert meter.result.evaluations == ()
+
+
+def test_an_existing_log_is_refused_unless_overwrite(tmp_path: Path) -> None:
+    log = tmp_path / "run.jsonl"
+    log.write_text("a previous run\n")
+    with pytest.raises(FileExistsError, match="overwrite=True"):
+        ComputeMeter(mlp(), metric="acc", threshold=0.5, log_path=log)
+    assert log.read_text() == "a previous run\n"
+    model = mlp()
+    meter = ComputeMeter(model, metric="acc", threshold=0.5, log_path=log, overwrite=True)
+    train(meter, model, [8])
+    meter.close()
+    assert read_runlog(log).final is not None
+
+
+@pytest.mark.parametrize("examples", [-5, 0, 2.5, "8", True, None])
+def test_examples_must_be_a_positive_integer(examples: object) -> None:
+    meter = ComputeMeter(mlp())
+    with pytest.raises((ValueError, TypeError), match="positive integer"):
+        meter.step(examples=examples)  # type: ignore[arg-type]
+    assert meter.result.steps == 0
+
+
 def test_close_removes_hooks_and_is_idempotent(tmp_path: Path) -> None:
     model = mlp()
-    meter = ComputeMeter(model, log_path=tmp_path / "run.jsonl")
+    meter = ComputeMeter(model, metric="acc", threshold=0.5, log_path=tmp_path / "run.jsonl")
     train(meter, model, [8])
     first = meter.close()
     with warnings.catch_warnings():
@@ -371,3 +426,31 @@ def test_an_evaluation_call_that_raises_leaves_no_counter_behind() -> None:
         model(torch.randn(3, IN))
     assert meter.result.eval_flop == 2 * 3 * IN * OUT
     assert meter.counter_runs == 2
+
+
+def test_unsupported_operators_are_reported_by_the_meter() -> None:
+    """An operator with arithmetic and no formula inside a step is listed and warned about."""
+    from algoeff.measure import counting
+
+    class Spectral(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.linear = nn.Linear(IN, OUT)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.linear(torch.fft.rfft(x, n=2 * IN - 2).abs())
+
+    model = Spectral()
+    meter = ComputeMeter(model)
+    counting._WARNED.discard("aten._fft_r2c")
+
+    def step() -> None:
+        with meter.step(examples=8):
+            model(torch.randn(8, IN)).sum().backward()
+
+    with pytest.warns(RuntimeWarning, match=r"ComputeMeter: .*aten\._fft_r2c"):
+        step()
+    step()
+    assert meter.result.unsupported == {"aten._fft_r2c": 1}  # calls in the counted step
+    # the linear layer only: forward, and its weight gradient (its input needs none)
+    assert meter.result.training_flop == 2 * 2 * (2 * 8 * IN * OUT)

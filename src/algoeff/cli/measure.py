@@ -28,6 +28,7 @@ from algoeff.measure.report import (
     RunLogReport,
     mlperf_report,
     runlog_report,
+    trained_flop,
 )
 from algoeff.model.hardware import TRAINING_PRECISIONS
 from algoeff.model.methods.hardware import DEFAULT_UTILIZATION
@@ -243,10 +244,11 @@ def _print(report: RunLogReport) -> None:
             )
         else:
             best = "no evaluation" if c.best_metric is None else f"best {c.best_metric:g}"
+            trained, trained_from = trained_flop(log)
             click.echo(
                 f"  {shown}: NEVER REACHED {metric} {sign} {threshold:g} ({best} "
-                f"in {c.evaluations} evaluations, {format_flop(c.total_training_flop)} FLOP "
-                "trained)"
+                f"in {c.evaluations} evaluations; {format_flop(trained)} FLOP trained in all, "
+                f"from the {trained_from})"
             )
     stats = report.stats
     if stats is None:

@@ -31,8 +31,9 @@ and backward apart, per module, and the operators with real work and no formula.
 
 from __future__ import annotations
 
+import warnings
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import torch
@@ -40,7 +41,8 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from algoeff.core.errors import InputError
 from algoeff.measure.count_result import Flop, FlopCount, ModuleFlop
-from algoeff.measure.formulas_aten import Formula, carries_work, gap_formulas
+from algoeff.measure.formulas_aten import Formula, gap_formulas
+from algoeff.measure.op_policy import carries_work
 
 __all__ = [
     "GapClosingFlopCounterMode",
@@ -50,6 +52,7 @@ __all__ = [
     "gap_formulas",
     "matmul_params",
     "module_names",
+    "warn_unsupported",
 ]
 
 
@@ -156,6 +159,27 @@ def _innermost(parents: set[str]) -> str:
     return max(modules, key=lambda name: (name.count("."), name))
 
 
+_WARNED: set[str] = set()
+
+
+def warn_unsupported(unsupported: Mapping[str, int], where: str, *, stacklevel: int = 3) -> None:
+    """Warn once per process for each operator in ``unsupported`` not warned about before.
+
+    Their FLOP are missing from the figures (see algoeff.measure.op_policy for which
+    operators without a formula stay silent and why).
+    """
+    new = [name for name in sorted(unsupported) if name not in _WARNED]
+    if not new:
+        return
+    _WARNED.update(new)
+    warnings.warn(
+        f"{where}: {len(new)} operator(s) with arithmetic and no FLOP formula, not counted "
+        f"(their FLOP are missing from the figures): {', '.join(new)}",
+        RuntimeWarning,
+        stacklevel=stacklevel,
+    )
+
+
 def flop_counter_mode(
     *, custom_mapping: dict[Any, Formula] | None = None, depth: int = 2
 ) -> GapClosingFlopCounterMode:
@@ -239,4 +263,6 @@ def count_flops(
         for tensor, grad in zip(leaves, saved_grads, strict=True):
             tensor.grad = grad
     order = module_names(model) if isinstance(model, torch.nn.Module) else []
-    return mode.result(includes_backward=backward, module_order=order)
+    result = mode.result(includes_backward=backward, module_order=order)
+    warn_unsupported(result.unsupported, "count_flops")
+    return result

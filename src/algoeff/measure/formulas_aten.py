@@ -3,16 +3,14 @@
 Each function here reads one aten operator's arguments (tensors, not just shapes: some
 need ``requires_grad`` or nested-tensor lengths) and returns its FLOP through the pure
 formulas of algoeff.measure.formulas. ``gap_formulas()`` maps the operators to them for
-FlopCounterMode's ``custom_mapping``; ``carries_work`` decides which operators without
-a formula are reported as unsupported. Which gap each closes, and how it was confirmed:
+FlopCounterMode's ``custom_mapping``; algoeff.measure.op_policy decides which operators
+without a formula are reported as unsupported. Which gap each closes, and how it was confirmed:
 algoeff.measure.counting and docs/measuring-flops.md.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
-from functools import cache
 from math import prod
 from typing import Any
 
@@ -351,6 +349,71 @@ def _mm_of_last_two(*args: Any, **kwargs: Any) -> int:
     return f.matmul_flop(rows, inner, int(mat2.shape[1]))
 
 
+# --- 6. bilinear and pairwise distances -------------------------------------------------
+
+
+def _unsqueezed(shape: tuple[int, ...], expand: Sequence[int], total: int) -> list[int]:
+    """``shape`` with size-1 dimensions inserted at ``expand``, as _trilinear does."""
+    sizes, rest = [], iter(shape)
+    for dim in range(total):
+        sizes.append(1 if dim in expand else next(rest))
+    return sizes
+
+
+@_raw
+def _trilinear(
+    i1: torch.Tensor,
+    i2: torch.Tensor,
+    i3: torch.Tensor,
+    expand1: Sequence[int],
+    expand2: Sequence[int],
+    expand3: Sequence[int],
+    sumdim: Sequence[int],
+    unroll_dim: int = 1,
+    **kwargs: Any,
+) -> int:
+    """torch's _trilinear as it runs: per slice of ``unroll_dim``, i1 x i2 contracted over
+    the summed dimensions i3 lacks, then that x i3 over the rest (nn.Bilinear: B x O x
+    (I x J + J) multiply-adds for B examples, O outputs, inputs of I and J features)."""
+    total = i1.dim() + len(expand1)
+    s1, s2, s3 = (
+        _unsqueezed(_dims(t), e, total) for t, e in ((i1, expand1), (i2, expand2), (i3, expand3))
+    )
+    unroll = max(s1[unroll_dim], s2[unroll_dim], s3[unroll_dim])
+    for sizes in (s1, s2, s3):
+        sizes[unroll_dim] = 1
+    summed = set(sumdim) - {unroll_dim}
+    first = [max(a, b) for a, b in zip(s1, s2, strict=True)]
+    inner = [1 if d in summed and s3[d] == 1 else n for d, n in enumerate(first)]
+    second = [max(a, b) for a, b in zip(inner, s3, strict=True)]
+    return f.MAC * unroll * (prod(first) + prod(second))
+
+
+@_raw
+def _euclidean_dist(x1: torch.Tensor, x2: torch.Tensor, *args: Any, **kwargs: Any) -> int:
+    """cdist's matmul path (p = 2, more than 25 rows): x1 (..., P, M) against x2 (..., R, M)
+    is one (P x M) @ (M x R) product per batch (the two norm columns it appends ignored,
+    like a bias). Its backward runs as plain matmuls, which torch counts."""
+    *lead, rows1, width = _dims(x1)
+    return f.matmul_flop(rows1, width, int(x2.shape[-2]), prod(lead))
+
+
+@_raw
+def _cdist_forward(x1: torch.Tensor, x2: torch.Tensor, *args: Any, **kwargs: Any) -> int:
+    """cdist's direct path (any p): one difference-and-accumulate per (row, row, feature),
+    counted like a multiply-add, so both paths give the same figure."""
+    return _euclidean_dist(x1, x2)
+
+
+@_raw
+def _cdist_backward(
+    grad: torch.Tensor, x1: torch.Tensor, x2: torch.Tensor, *args: Any, **kwargs: Any
+) -> int:
+    """The gradient for x1 (autograd calls it again, arguments swapped, for x2): one
+    multiply-add per (row, row, feature), as the forward."""
+    return _euclidean_dist(x1, x2)
+
+
 def gap_formulas() -> dict[Any, Formula]:
     """Operator -> formula for every gap closed here, for FlopCounterMode's custom_mapping."""
     return {
@@ -378,39 +441,8 @@ def gap_formulas() -> dict[Any, Formula]:
         aten.addbmm: _addbmm,
         aten._addmm_activation: _mm_of_last_two,
         aten._int_mm: _mm_of_last_two,
+        aten._trilinear: _trilinear,
+        aten._euclidean_dist: _euclidean_dist,
+        aten._cdist_forward: _cdist_forward,
+        aten._cdist_backward: _cdist_backward,
     }
-
-
-# --- operators with real work and no formula ------------------------------------------
-
-# Name parts (between underscores) of operators that do matrix-product-like or other
-# superlinear work; anything else without a formula (element-wise, reductions, norms,
-# views) is ignored by design.
-_WORK_PART = re.compile(
-    r"(mm|bmm|addmm|addbmm|baddbmm|matmul|mv|addmv|dot|vdot|addr|gemm|gemv|einsum|tensordot"
-    r"|linear|conv|conv\d+d|convolution|attention|attn|lstm|gru|rnn|transformer|cdist"
-    r"|(i|r|ir|h|ih)?fft(\d+|n)?|cholesky|svd|qr|solve|lu|inv|inverse|det|slogdet|eig|eigh"
-    r"|eigvals|eigvalsh)"
-)
-# Names that match the parts above but only move data or make index tensors.
-_NO_WORK_OPS = frozenset({"fft_fftshift", "fft_ifftshift", "fft_fftfreq", "fft_rfftfreq"})
-# Namespaces whose operators move or describe data rather than compute.
-_NO_WORK_NAMESPACES = frozenset(
-    {"prim", "prims", "c10d", "_c10d_functional", "_dtensor", "profiler"}
-)
-
-
-@cache
-def carries_work(name: str) -> bool:
-    """Whether an operator without a formula is reported (``aten.cdist`` yes, ``aten.relu`` no).
-
-    ``name`` is as torch prints an operator packet, ``namespace.op``. Operators from
-    other libraries' namespaces (custom ops, Triton kernels) are reported too: their
-    work is unknown, so it cannot be assumed to be nil.
-    """
-    namespace, _, op = name.partition(".")
-    if namespace != "aten":
-        return namespace not in _NO_WORK_NAMESPACES
-    if op in _NO_WORK_OPS:
-        return False
-    return any(_WORK_PART.fullmatch(part) for part in op.split("_") if part)

@@ -41,10 +41,12 @@ from __future__ import annotations
 import datetime as dt
 import time
 import warnings
+from collections import Counter
 from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import metadata
+from numbers import Integral
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -54,7 +56,11 @@ from torch import nn
 from torch.utils.hooks import RemovableHandle
 
 from algoeff.core.units import Direction, reached
-from algoeff.measure.counting import GapClosingFlopCounterMode, flop_counter_mode
+from algoeff.measure.counting import (
+    GapClosingFlopCounterMode,
+    flop_counter_mode,
+    warn_unsupported,
+)
 from algoeff.measure.distributed import all_reduce, broadcast, rank_and_world
 from algoeff.measure.signature import SignatureCount, call_key, show_call
 from algoeff.model.runlog import (
@@ -87,6 +93,9 @@ class RunResult:
     eval_flop: int
     examples_to_target: int | None
     steps_to_target: int | None
+    # operators with arithmetic and no formula seen while counting (calls per counted
+    # signature, this rank); their FLOP are missing from the totals
+    unsupported: dict[str, int] = field(default_factory=dict)
 
 
 class _StepContext:
@@ -118,10 +127,12 @@ class ComputeMeter:
     def __init__(
         self,
         model: nn.Module,
-        threshold: float = 0.791,
-        metric: str = "top5",
-        log_path: str | Path | None = "run.jsonl",
+        *,
+        metric: str | None = None,
+        threshold: float | None = None,
         direction: Direction = "higher",
+        log_path: str | Path | None = None,
+        overwrite: bool = False,
         seed: int | None = None,
         flush_every: int = DEFAULT_FLUSH_EVERY,
     ) -> None:
@@ -129,8 +140,28 @@ class ComputeMeter:
             raise ValueError(f"direction must be 'higher' or 'lower', not {direction!r}")
         if flush_every < 1:
             raise ValueError(f"flush_every must be at least 1, not {flush_every}")
+        if (metric is None) != (threshold is None):
+            given, missing = (
+                ("metric", "threshold") if threshold is None else ("threshold", "metric")
+            )
+            raise ValueError(
+                f"ComputeMeter: {given} given without {missing}: give both (the meter watches "
+                "for the first evaluation reaching the threshold) or neither (it only counts)"
+            )
+        if log_path is not None and metric is None:
+            raise ValueError(
+                "ComputeMeter: a run log records its target, so log_path needs metric and "
+                "threshold (e.g. metric='accuracy', threshold=0.9); without them the meter "
+                "only counts (meter.result)"
+            )
+        path = Path(log_path) if log_path is not None else None
+        if path is not None and path.exists() and not overwrite:
+            raise FileExistsError(
+                f"ComputeMeter: {path} exists (a previous run's log?); pass overwrite=True "
+                "to replace it, or choose another log_path"
+            )
         self.model = model
-        self.threshold = float(threshold)
+        self.threshold = None if threshold is None else float(threshold)
         self.metric = metric
         self.direction: Direction = direction
         self.flush_every = flush_every
@@ -144,6 +175,7 @@ class ComputeMeter:
         self._eval: dict[Hashable, SignatureCount] = {}
         self._recount = False
         self._warned: set[str] = set()
+        self._unsupported: Counter[str] = Counter()
 
         self._in_step = False
         self._step_calls: list[Hashable] = []
@@ -165,17 +197,29 @@ class ComputeMeter:
         self._step_context = _StepContext(self)
 
         self._started = time.perf_counter()
-        write = log_path is not None and self.rank == 0
-        self._writer = RunLogWriter(Path(log_path)) if write and log_path else None
-        self._write(self._header(seed))
+        self._writer = RunLogWriter(path) if path is not None and self.rank == 0 else None
+        if self._writer is not None:
+            self._write(self._header(seed))
         self._hooks = self._install_hooks(model)
 
     # --- public API --------------------------------------------------------------
 
     def step(self, examples: int) -> _StepContext:
         """Context manager around one training step (forward, backward, optimizer)."""
+        if examples.__class__ is not int and (
+            isinstance(examples, bool) or not isinstance(examples, Integral)
+        ):
+            raise TypeError(
+                f"meter.step(examples=...) takes the number of training examples in the step, "
+                f"a positive integer, not {type(examples).__name__} {examples!r}"
+            )
+        if examples < 1:
+            raise ValueError(
+                f"meter.step(examples=...) takes the number of training examples in the step, "
+                f"a positive integer, not {examples}"
+            )
         ctx = self._step_context
-        ctx.examples = examples
+        ctx.examples = int(examples)
         return ctx
 
     def evaluate(self, **metrics: float) -> bool:
@@ -192,10 +236,18 @@ class ComputeMeter:
         values = {name: float(v) for name, v in metrics.items()}
         if self.world_size > 1:
             values = broadcast(values)
+        if self.metric is not None and self.metric not in values:
+            got = ", ".join(sorted(values)) or "none"
+            raise ValueError(
+                f"meter.evaluate(): this meter watches {self.metric!r} (threshold "
+                f"{self.threshold:g}) and got no value for it; got: {got}. Pass "
+                f"{self.metric}=..., or create the meter with metric= naming the one you log"
+            )
         totals = self._totals()
         crossed = (
             self._target is None
-            and self.metric in values
+            and self.metric is not None
+            and self.threshold is not None
             and reached(values[self.metric], self.threshold, self.direction)
         )
         record = Evaluation(
@@ -233,6 +285,7 @@ class ComputeMeter:
             eval_flop=eval_flop,
             examples_to_target=target.examples if target else None,
             steps_to_target=target.steps if target else None,
+            unsupported=dict(sorted(self._unsupported.items())),
         )
 
     def close(self) -> RunResult:
@@ -346,6 +399,7 @@ class ComputeMeter:
         counter.__exit__(None, None, None)
         if failed:
             return
+        self._note_unsupported(counter)
         count = SignatureCount(
             f"e{len(self._eval) + 1}",
             self._eval_key,
@@ -388,6 +442,7 @@ class ComputeMeter:
         first = self._step_calls[0]
         full = tuple(self._step_calls)
         if counter is not None:
+            self._note_unsupported(counter)
             count = SignatureCount(
                 f"t{len(self._train) + 1}",
                 full,
@@ -489,6 +544,7 @@ class ComputeMeter:
         )
 
     def _header(self, seed: int | None) -> Header:
+        assert self.metric is not None and self.threshold is not None  # a log needs a target
         inner = getattr(self.model, "module", self.model)
         return Header(
             record="header",
@@ -515,6 +571,11 @@ class ComputeMeter:
     def _write(self, record: Any) -> None:
         if self._writer is not None:
             self._writer.write(record)
+
+    def _note_unsupported(self, counter: GapClosingFlopCounterMode) -> None:
+        if counter.unsupported:
+            self._unsupported.update(counter.unsupported)
+            warn_unsupported(counter.unsupported, "ComputeMeter", stacklevel=5)
 
     def _warn_once(self, key: str, message: str) -> None:
         if key not in self._warned:

@@ -94,7 +94,24 @@ class RunLogReport:
         }
 
 
+def trained_flop(log: RunLog) -> tuple[int, str]:
+    """Every training FLOP the run logged, and where the figure comes from.
+
+    The final record's total (all ranks) when the run closed its meter; otherwise the sum
+    of the logged step groups (rank 0's steps; steps after the last flush are not in the
+    log). ``Crossing.total_training_flop`` is the total at the last evaluation instead.
+    """
+    if log.final is not None:
+        return log.final.training_flop, "final record"
+    total = sum(group.steps * group.training_flop_per_step for group in log.steps)
+    where = "sum of the logged steps, no final record"
+    if log.header.world_size > 1:
+        where += ", rank 0 only"
+    return total, where
+
+
 def _run_dict(log: RunLog, c: Crossing) -> dict[str, Any]:
+    trained, trained_from = trained_flop(log)
     return {
         "log": display_path(log.path),
         "reached": c.reached,
@@ -110,6 +127,8 @@ def _run_dict(log: RunLog, c: Crossing) -> dict[str, Any]:
         "best_metric": c.best_metric,
         "evaluations": c.evaluations,
         "total_training_flop": c.total_training_flop,
+        "trained_flop": trained,
+        "trained_flop_from": trained_from,
         "complete": log.final is not None,
         "note": c.note or None,
         "seed": log.header.seed,
