@@ -38,14 +38,12 @@ that every rank must call. Only rank 0 writes the run log.
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 import warnings
 from collections import Counter
 from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from importlib import metadata
 from numbers import Integral
 from pathlib import Path
 from types import TracebackType
@@ -62,6 +60,7 @@ from algoeff.measure.counting import (
     warn_unsupported,
 )
 from algoeff.measure.distributed import all_reduce, broadcast, rank_and_world
+from algoeff.measure.meter_info import device_of, now, version
 from algoeff.measure.signature import SignatureCount, call_key, show_call
 from algoeff.model.runlog import (
     SCHEMA_ID,
@@ -304,7 +303,7 @@ class ComputeMeter:
                 evaluations=len(result.evaluations),
                 wall_seconds=round(result.wall_seconds, 6),
                 flop_to_target=result.flop_to_target,
-                ended_at=_now(),
+                ended_at=now(),
             )
         )
         if self._writer is not None:
@@ -549,10 +548,10 @@ class ComputeMeter:
         return Header(
             record="header",
             schema_id=SCHEMA_ID,
-            started_at=_now(),
-            algoeff_version=_version(),
+            started_at=now(),
+            algoeff_version=version(),
             torch_version=torch.__version__,
-            device=_device_of(self.model),
+            device=device_of(self.model),
             world_size=self.world_size,
             rank=self.rank,
             seed=seed,
@@ -581,22 +580,3 @@ class ComputeMeter:
         if key not in self._warned:
             self._warned.add(key)
             warnings.warn(message, RuntimeWarning, stacklevel=3)
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-
-
-def _version() -> str:
-    try:
-        return metadata.version("algoeff")
-    except metadata.PackageNotFoundError:
-        return "unknown"
-
-
-def _device_of(model: nn.Module) -> str:
-    param = next(model.parameters(), None)
-    device = param.device if param is not None else torch.device("cpu")
-    if device.type == "cuda":
-        return f"cuda ({torch.cuda.get_device_name(device)})"
-    return device.type
