@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from algoeff.cli.dataset import build, check, render, schema, show
+from algoeff.cli.diff import diff
 from algoeff.cli.estimate import estimate
 from algoeff.cli.flops import flops
 from algoeff.cli.measure import measure
@@ -21,7 +22,20 @@ from algoeff.core.errors import AlgoeffError
 
 COMMANDS: dict[str, click.Command] = {
     command.name or "": command
-    for command in (build, check, render, show, schema, new, estimate, trend, site, flops, measure)
+    for command in (
+        build,
+        check,
+        render,
+        show,
+        schema,
+        new,
+        diff,
+        estimate,
+        trend,
+        site,
+        flops,
+        measure,
+    )
 }
 
 
