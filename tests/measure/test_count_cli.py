@@ -183,3 +183,48 @@ def test_importing_the_command_and_package_does_not_import_torch() -> None:
         "algoeff.measure.count_result; sys.exit('torch' in sys.modules)"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_token_ids_are_detected_for_an_embedding_first_layer(user_module: str) -> None:
+    """No --dtype: a model whose first layer is nn.Embedding gets int64 ids, and says so."""
+    code, out = _run(f"{user_module}:language_model", "--input-shape", "2,10", "--json")
+    assert code == 0, out
+    data = json.loads(out)
+    assert data["inputs"] == [{"shape": [2, 10], "dtype": "int64"}]
+    assert data["forward_flop"] == 2 * 2 * 10 * 16 * 100
+    result = CliRunner().invoke(flops, [f"{user_module}:language_model", "--input-shape", "2,10"])
+    assert "token ids (int64): its first layer is Embedding" in result.output
+
+
+def test_float_ids_say_exactly_what_to_pass(user_module: str) -> None:
+    args = ["--input-shape", "2,10", "--dtype", "float32", "--no-meta"]
+    result = CliRunner().invoke(flops, [f"{user_module}:language_model", *args])
+    assert isinstance(result.exception, InputError)
+    assert "its first layer is Embedding; pass --dtype long" in str(result.exception)
+
+
+def test_help_has_a_hugging_face_example() -> None:
+    out = CliRunner().invoke(flops, ["--help"]).output
+    assert "transformers.GPT2LMHeadModel" in out and "Token ids (int64)" in out
+
+
+def test_a_hugging_face_model_counts_without_dtype(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("transformers")
+    name = f"hfmodels_{uuid.uuid4().hex[:8]}"
+    (tmp_path / f"{name}.py").write_text(
+        "import transformers\n"
+        "def gpt2():\n"
+        "    return transformers.GPT2LMHeadModel(transformers.GPT2Config(\n"
+        "        n_layer=1, n_embd=16, n_head=2, vocab_size=50, n_positions=32,\n"
+        "        bos_token_id=0, eos_token_id=0))\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    try:
+        code, out = _run(f"{name}:gpt2", "--input-shape", "1,8", "--json")
+    finally:
+        sys.modules.pop(name, None)
+    assert code == 0, out
+    data = json.loads(out)
+    assert data["inputs"][0]["dtype"] == "int64" and data["forward_flop"] > 0

@@ -115,6 +115,33 @@ def _inputs(
     return tensors
 
 
+def first_layer(model: torch.nn.Module) -> torch.nn.Module | None:
+    """The first module, in registration order, that holds parameters of its own."""
+    for module in model.modules():
+        if next(module.parameters(recurse=False), None) is not None:
+            return module
+    return None
+
+
+def takes_token_ids(model: torch.nn.Module) -> str | None:
+    """Why the model's inputs are integer ids (its first layer is an embedding), or None."""
+    import torch
+
+    embeddings = (torch.nn.Embedding, torch.nn.EmbeddingBag)
+    getter = getattr(model, "get_input_embeddings", None)  # Hugging Face models
+    if callable(getter):
+        try:
+            table = getter()
+        except Exception:  # a model without an embedding table may raise anything
+            table = None
+        if isinstance(table, embeddings):
+            return f"its input embedding is {type(table).__name__}"
+    first = first_layer(model)
+    if isinstance(first, embeddings):
+        return f"its first layer is {type(first).__name__}"
+    return None
+
+
 def _module_rows(count: FlopCount, depth: int, kinds: dict[str, str]) -> list[tuple[str, int, int]]:
     rows = []
     for name, flop in count.by_module.items():
@@ -196,8 +223,9 @@ def _print_human(
     "dtypes",
     multiple=True,
     type=click.Choice(sorted(DTYPES)),
-    help="Input dtype: once for all inputs, or once per input (default float32; "
-    "long for token ids).",
+    help="Input dtype: once for all inputs, or once per input. Default: long (token ids) "
+    "when the model's first layer or Hugging Face input embedding is nn.Embedding, else "
+    "float32.",
 )
 @click.option(
     "--train", is_flag=True, help="Count forward + backward in train mode (default: eval, forward)."
@@ -236,6 +264,14 @@ def flops(
     \b
     Example:
         algoeff flops torchvision.models:resnet50 --input-shape 1,3,224,224 --train
+    \b
+    A Hugging Face model, from a function in your own module (mymodels.py):
+        def gpt2():
+            import transformers
+            return transformers.GPT2LMHeadModel(transformers.GPT2Config())
+        algoeff flops mymodels:gpt2 --input-shape 1,1024 --train
+    Token ids (int64) are used when the first layer (or the Hugging Face input
+    embedding) is nn.Embedding; otherwise give --dtype long.
     """
     try:
         import torch
@@ -256,7 +292,12 @@ def flops(
         ) from exc
     if not isinstance(model, torch.nn.Module):
         raise InputError(f"{target}: returned {type(model).__name__}, expected a torch.nn.Module")
+    detected = None if dtypes else takes_token_ids(model)
+    if detected is not None:
+        dtypes = ("long",)
     inputs = _inputs(input_shapes, dtypes, device)
+    if detected is not None and not as_json:
+        click.echo(f"inputs are token ids (int64): {detected}; --dtype overrides", err=True)
     model.train(train)
     try:
         with contextlib.nullcontext() if train else torch.no_grad():
@@ -264,6 +305,15 @@ def flops(
     except AlgoeffError:
         raise
     except Exception as exc:
+        integer_input = any(not t.dtype.is_floating_point for t in inputs)
+        first = first_layer(model)
+        if "indices" in str(exc) and not integer_input:
+            hint = (
+                f" (the model wants integer ids: its first layer is {type(first).__name__}; "
+                "pass --dtype long)"
+            )
+        elif integer_input and "expected" in str(exc).lower() and "float" in str(exc).lower():
+            hint = " (the model wants floating inputs: pass --dtype float32)"
         raise InputError(
             f"{target}: running the model on the {device} device failed: {_one_line(exc)}{hint}"
         ) from exc
