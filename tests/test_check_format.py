@@ -4,6 +4,7 @@ and the text format unchanged."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,8 +14,10 @@ from click.testing import CliRunner
 from algoeff.cli import cli
 from algoeff.core.errors import Problem, workflow_command
 from algoeff.core.parsing import locate, node_positions
-from conftest import WriteDataset
 from toy_dataset import entry_dict
+
+# The `write_dataset` fixture of tests/conftest.py (not importable by name beside tests/site/).
+WriteDataset = Callable[..., Path]
 
 BAD = """\
 id: bad

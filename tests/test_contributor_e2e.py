@@ -4,13 +4,16 @@ the fields in place, `check`, `render`, commit, and `diff --base` the previous c
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 from click.testing import CliRunner
 
 from algoeff.cli import cli
 from algoeff.core.parsing import node_positions
-from conftest import WriteDataset
+
+# The `write_dataset` fixture of tests/conftest.py (not importable by name beside tests/site/).
+WriteDataset = Callable[..., Path]
 
 FILE = Path("analysis") / "toy-level" / "my-net.yaml"
 

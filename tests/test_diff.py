@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,9 @@ from click.testing import CliRunner
 from algoeff.cli import cli
 from algoeff.dataset.checks import audit_dataset
 from algoeff.outputs.diff import changed_fields, diff_markdown
-from conftest import WriteDataset
+
+# The `write_dataset` fixture of tests/conftest.py (not importable by name beside tests/site/).
+WriteDataset = Callable[..., Path]
 
 
 def _git(root: Path, *args: str) -> None:

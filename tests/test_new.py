@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,9 @@ from click.testing import CliRunner
 from algoeff.cli import cli
 from algoeff.model.methods import Hardware, Operations, Reported, Transformer
 from algoeff.model.scaffold import live_inputs, scaffold_methods
-from conftest import WriteDataset
+
+# The `write_dataset` fixture of tests/conftest.py (not importable by name beside tests/site/).
+WriteDataset = Callable[..., Path]
 
 FILE = Path("analysis") / "toy-level" / "my-net.yaml"
 
