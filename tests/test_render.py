@@ -277,7 +277,7 @@ CORE_ONLY = """
 import sys
 class Block:
     def find_spec(self, name, path=None, target=None):
-        if name.split('.')[0] in ('matplotlib', 'plotly', 'torch', 'numpy'):
+        if name.split('.')[0] in ('matplotlib', 'plotly', 'torch'):
             raise ModuleNotFoundError(f"No module named {name!r}", name=name)
 sys.meta_path.insert(0, Block())
 from algoeff.cli import main

@@ -24,7 +24,6 @@ from algoeff.dataset.trend import (
     fit_points,
     fit_trend,
     moore_factor,
-    t_quantile,
 )
 
 START = dt.date(2012, 6, 1)
@@ -53,26 +52,32 @@ def planted(
 EVERY_HALF_YEAR = [183 * i for i in range(15)]  # 7 years
 
 
-def test_t_quantile_matches_printed_tables() -> None:
-    """Two-sided 95 % critical values as printed in every t table, to 3 decimals."""
-    printed = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 10: 2.228, 30: 2.042}
-    for dof, value in printed.items():
-        assert t_quantile(0.975, dof) == pytest.approx(value, abs=5e-4)
-
-
-def test_t_quantile_matches_scipy() -> None:
-    """The finite series agrees with scipy's t distribution to 1e-9 relative."""
-    stats = pytest.importorskip("scipy.stats")
-    for dof in (*range(1, 13), 20, 33, 75, 333):
-        for p in (0.6, 0.9, 0.975, 0.995):
-            assert t_quantile(p, dof) == pytest.approx(float(stats.t.ppf(p, dof)), rel=1e-9)
-
-
-def test_t_quantile_refuses_bad_arguments() -> None:
-    """p outside (0.5, 1) or dof < 1 is a ValueError, not a wrong number."""
-    for p, dof in ((0.5, 3), (1.0, 3), (0.975, 0)):
-        with pytest.raises(ValueError, match="t_quantile"):
-            t_quantile(p, dof)
+def test_fit_interval_uses_the_printed_t_critical_values() -> None:
+    """Without ranges the fit's interval is b +- t(0.975, n - 2) se(b), with t as printed in
+    every t table (to 3 decimals): 12.706 for one degree of freedom ... 2.228 for ten."""
+    printed = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 10: 2.228}
+    for dof, critical in printed.items():
+        days = [0, *(300 * (i + 1) + 37 * (i % 2) for i in range(dof + 1))]
+        points = planted(16.0, days, noise_log2=0.3, rng=random.Random(dof))
+        trend = fit_points(points, draws=MIN_DRAWS)
+        assert trend.slope_log2_flop_per_year is not None
+        assert trend.halving_months_fit_low is not None
+        assert trend.halving_months_fit_high is not None
+        xs = [decimal_year(p.date) for p in points]
+        ys = [math.log2(p.flop) for p in points]
+        mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
+        sxx = sum((x - mean_x) ** 2 for x in xs)
+        slope = trend.slope_log2_flop_per_year
+        rss = sum((y - mean_y - slope * (x - mean_x)) ** 2 for x, y in zip(xs, ys, strict=True))
+        se = math.sqrt(rss / dof / sxx)
+        assert -12 / trend.halving_months_fit_low == pytest.approx(
+            slope - critical * se, abs=5e-4 * se
+        )
+        high = trend.halving_months_fit_high
+        if math.isfinite(high):
+            assert -12 / high == pytest.approx(slope + critical * se, abs=5e-4 * se)
+        else:
+            assert slope + critical * se >= 0
 
 
 def test_decimal_year() -> None:

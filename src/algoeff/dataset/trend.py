@@ -9,7 +9,6 @@ Public API (stable; the site's home page and ``algoeff trend`` use it):
     TrendPoint(date, flop, flop_low, flop_high)   one dated compute figure, FLOP
     Trend                      the result; ``Trend.as_dict()`` is JSON-ready
     moore_factor(span_years)   2 ** (span_years / MOORE_DOUBLING_YEARS)
-    t_quantile(p, dof)         Student's t quantile, for the regression interval
     decimal_year(date)         the x axis of the fit
 
 Method (docs/trends.md gives the reasoning and the figures per benchmark):
@@ -17,8 +16,7 @@ Method (docs/trends.md gives the reasoning and the figures per benchmark):
 * x = decimal year of publication, y = log2(training FLOP). Ordinary least
   squares y = a + b x; the halving time of compute is -12 / b months.
 * The regression's own 95 % interval on b is b +- t(0.975, n-2) * se(b)
-  (Student's t; quantile from the exact finite series of Abramowitz & Stegun
-  26.7.3-26.7.4, inverted by bisection). It needs n >= 3 points.
+  (Student's t quantile from ``scipy.stats.t``). It needs n >= 3 points.
 * Entries carry low-high ranges. Each Monte Carlo draw takes every point from a
   triangular distribution in log space (low, central value as mode, high),
   independently, refits, and then draws a slope from that fit's own t posterior
@@ -26,7 +24,9 @@ Method (docs/trends.md gives the reasoning and the figures per benchmark):
   give ``halving_months_low / _median / _high``, so that they carry both the
   ranges and the scatter about the line: the pooling of multiple imputation
   (Rubin, "Multiple Imputation for Nonresponse in Surveys", 1987) done by
-  simulation. The same draws give the reduction factor's interval. When no
+  simulation, vectorized with numpy (``numpy.random.default_rng(seed)``, so a
+  seed gives the same figures wherever numpy keeps its generator). The same
+  draws give the reduction factor's interval. When no
   point has a range every draw refits the same values, so nothing is sampled:
   the t interval is the exact answer and is reported as the pooled one.
 * Reduction factor = compute of the first point / compute of the last point
@@ -43,11 +43,13 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import random
-import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import NamedTuple
+
+import numpy as np
+import numpy.typing as npt
+from scipy import stats  # type: ignore[import-untyped]  # scipy ships no type stubs
 
 from algoeff.core.errors import InputError
 from algoeff.dataset.derive import BenchmarkView
@@ -137,44 +139,6 @@ def moore_factor(span_years: float) -> float:
     return float(2.0 ** (span_years / MOORE_DOUBLING_YEARS))
 
 
-def _t_central_probability(t: float, dof: int) -> float:
-    """P(|T| <= t) for Student's t with integer ``dof`` (Abramowitz & Stegun 26.7.3-26.7.4)."""
-    theta = math.atan(t / math.sqrt(dof))
-    c2 = math.cos(theta) ** 2
-    total = term = 1.0
-    if dof % 2 == 0:
-        for k in range(1, (dof - 2) // 2 + 1):
-            term *= (2 * k - 1) / (2 * k) * c2
-            total += term
-        return math.sin(theta) * total
-    if dof == 1:
-        return 2 / math.pi * theta
-    for k in range(1, (dof - 3) // 2 + 1):
-        term *= (2 * k) / (2 * k + 1) * c2
-        total += term
-    return 2 / math.pi * (theta + math.sin(theta) * math.cos(theta) * total)
-
-
-def t_quantile(p: float, dof: int) -> float:
-    """The ``p`` quantile (0.5 < p < 1) of Student's t with ``dof`` degrees of freedom."""
-    if not 0.5 < p < 1 or dof < 1:
-        raise ValueError(f"t_quantile needs 0.5 < p < 1 and dof >= 1, got p={p}, dof={dof}")
-    target = 2 * p - 1  # central probability
-    high = 1.0
-    while _t_central_probability(high, dof) < target:
-        high *= 2
-    low = 0.0
-    for _ in range(200):  # bisection to float precision; the function is monotone in t
-        mid = (low + high) / 2
-        if _t_central_probability(mid, dof) < target:
-            low = mid
-        else:
-            high = mid
-        if high - low <= 1e-12 * high:
-            break
-    return (low + high) / 2
-
-
 def _halving_months(slope_log2_per_year: float) -> float:
     """-12 / slope; infinite when compute does not fall (monotone in the slope)."""
     if slope_log2_per_year >= 0:
@@ -192,144 +156,66 @@ class _Fit(NamedTuple):
 
 def _ols(xs: Sequence[float], ys: Sequence[float]) -> _Fit:
     """Least squares y = a + b x on centred data; requires two distinct xs."""
-    n = len(xs)
-    mean_x = sum(xs) / n
-    mean_y = sum(ys) / n
-    sxx = sum((x - mean_x) ** 2 for x in xs)
-    sxy = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True))
-    syy = sum((y - mean_y) ** 2 for y in ys)
+    x = np.asarray(xs, dtype=float)
+    y = np.asarray(ys, dtype=float)
+    n = len(x)
+    dx, dy = x - x.mean(), y - y.mean()
+    sxx, sxy, syy = float(dx @ dx), float(dx @ dy), float(dy @ dy)
     slope = sxy / sxx
     residual_ss = max(syy - slope * sxy, 0.0)
     se = math.sqrt(residual_ss / (n - 2) / sxx) if n > 2 else math.nan
     r_squared = 1 - residual_ss / syy if syy > 0 else 1.0
-    return _Fit(slope, mean_y, mean_x, se, r_squared)
-
-
-class _Triangle(NamedTuple):
-    """A point's triangular distribution in log2 space, set up for inverse-CDF draws.
-
-    With u uniform on [0, 1) and c = (mode - low) / (high - low), the draw is
-    low + sqrt(u * c) * (high - low) when u <= c, else high - sqrt((1 - u) * (1 - c))
-    * (high - low): the same inverse CDF and the same single ``random()`` call per
-    draw as ``random.Random.triangular(low, high, mode)``, so the seed's stream and
-    the figures stay as they were. The squared width is folded into ``rise_sq`` and
-    ``fall_sq``; that moves a draw by a few units in the last place.
-    """
-
-    c: float
-    low: float  # log2(flop_low) - shift
-    rise_sq: float  # c * (high - low) ** 2
-    high: float  # log2(flop_high) - shift
-    fall_sq: float  # (1 - c) * (high - low) ** 2
-    dx: float  # the point's x minus the mean x
-
-
-def _inverse_cdf(t: _Triangle, u: float) -> float:
-    """The draw for uniform ``u`` (inlined in the hot loop of _monte_carlo)."""
-    return (
-        t.low + math.sqrt(u * t.rise_sq) if u <= t.c else t.high - math.sqrt((1.0 - u) * t.fall_sq)
-    )
+    return _Fit(slope, float(y.mean()), float(x.mean()), se, r_squared)
 
 
 class _Draws(NamedTuple):
-    reductions: list[float]  # first drawn point over last, as a factor
-    slopes: list[float]  # empty without a regression interval
+    reductions: npt.NDArray[np.float64]  # first drawn point over last, as a factor
+    slopes: npt.NDArray[np.float64] | None  # None without a regression interval
 
 
 def _monte_carlo(
-    logs: Sequence[tuple[float, float, float]],
-    dxs: Sequence[float],
-    sxx: float,
+    logs: npt.NDArray[np.float64],
+    xs: npt.NDArray[np.float64],
     *,
     draws: int,
     seed: int,
     with_slopes: bool,
 ) -> _Draws:
-    """The draws of the module docstring, from one ``random.Random(seed)``.
+    """The draws of the module docstring, all at once, from ``default_rng(seed)``.
 
-    ``logs`` holds each point's log2 (low, central, high) in date order, ``dxs``
-    its centred x. Per draw the stream is: one ``random()`` per point with a
-    range, in date order, then (``with_slopes``) ``gauss()`` and
-    ``gammavariate()`` for the t variate. The least-squares fit of each draw
-    works from running sums over the points (Sy, Syy, Sxy on centred x), so
-    everything that does not change between draws is computed once here. The y
-    values are shifted by the mean central log2 so the sums stay well
-    conditioned; a shift changes neither the slope nor the residuals.
+    ``logs`` is an (n, 3) array of each point's log2 (low, central, high) in date
+    order, ``xs`` its decimal years. The stream is: one (draws, ranged points)
+    block of triangular variates, ranged points in date order, then (``with_slopes``)
+    ``draws`` Student's t variates with n - 2 degrees of freedom. Each row of
+    the (draws, n) matrix of drawn log2 FLOP is one plausible dataset, refitted
+    by least squares in closed form on centred x.
     """
-    n = len(logs)
-    shift = sum(mode for _, mode, _ in logs) / n
-    fixed_y: list[float | None] = []  # a point without a range stays at its central value
-    triangles: list[_Triangle] = []
-    fixed_sy = fixed_syy = fixed_sxy = 0.0
-    for (low, mode, high), dx in zip(logs, dxs, strict=True):
-        if high <= low:
-            y = mode - shift
-            fixed_y.append(y)
-            fixed_sy += y
-            fixed_syy += y * y
-            fixed_sxy += dx * y
-            continue
-        fixed_y.append(None)
-        width_sq = (high - low) ** 2
-        c = (mode - low) / (high - low)
-        triangles.append(
-            _Triangle(c, low - shift, c * width_sq, high - shift, (1.0 - c) * width_sq, dx)
-        )
-    rng = random.Random(seed)
-    rand = rng.random
-    sqrt = math.sqrt
-    reductions: list[float] = []
-    slopes: list[float] = []
-
+    rng = np.random.default_rng(seed)
+    low, mode, high = logs[:, 0], logs[:, 1], logs[:, 2]
+    ranged = high > low  # a point without a range stays at its central value
+    ys = np.broadcast_to(mode, (draws, len(mode))).copy()
+    ys[:, ranged] = rng.triangular(
+        low[ranged], mode[ranged], high[ranged], size=(draws, int(ranged.sum()))
+    )
+    reductions = np.exp2(ys[:, 0] - ys[:, -1])
     if not with_slopes:
-        # Two points, or one date: only the first and last drawn values matter,
-        # but every ranged point still takes its number from the stream.
-        for _ in range(draws):
-            ranged = iter(triangles)
-            drawn = [_inverse_cdf(next(ranged), rand()) if y is None else y for y in fixed_y]
-            reductions.append(2.0 ** (drawn[0] - drawn[-1]))
-        return _Draws(reductions, slopes)
-
-    # n >= 3: the first and last points are distinct. The first is drawn apart so
-    # its value is at hand for the reduction; the last, when ranged, is the
-    # final value of the loop over the others.
-    first_fixed, last_fixed = fixed_y[0], fixed_y[-1]
-    head = triangles[0] if first_fixed is None else None
-    first_value = 0.0 if first_fixed is None else first_fixed  # used only when not ranged
-    rest = triangles[1:] if head is not None else triangles
+        return _Draws(reductions, None)
+    n = len(xs)
     dof = n - 2
-    half_dof = dof / 2
-    gauss, gamma = rng.gauss, rng.gammavariate
-    for _ in range(draws):
-        if head is None:
-            y_first = first_value
-            sy, syy, sxy = fixed_sy, fixed_syy, fixed_sxy
-        else:
-            y_first = _inverse_cdf(head, rand())
-            sy = fixed_sy + y_first
-            syy = fixed_syy + y_first * y_first
-            sxy = fixed_sxy + head.dx * y_first
-        y = y_first
-        for c, low, rise_sq, high, fall_sq, dx in rest:
-            u = rand()
-            y = low + sqrt(u * rise_sq) if u <= c else high - sqrt((1.0 - u) * fall_sq)
-            sy += y
-            syy += y * y
-            sxy += dx * y
-        y_last = y if last_fixed is None else last_fixed
-        reductions.append(2.0 ** (y_first - y_last))
-        slope = sxy / sxx
-        residual_ss = max(syy - sy * sy / n - slope * sxy, 0.0)
-        # A t variate: normal / sqrt(chi-square / dof), chi-square(k) = Gamma(k/2, scale 2).
-        t_variate = gauss() / sqrt(gamma(half_dof, 2.0) / dof)
-        slopes.append(slope + sqrt(residual_ss / dof / sxx) * t_variate)
-    return _Draws(reductions, slopes)
+    dx = xs - xs.mean()
+    sxx = float(dx @ dx)
+    dy = ys - ys.mean(axis=1, keepdims=True)
+    slope = dy @ dx / sxx
+    residual_ss = np.square(dy - np.outer(slope, dx)).sum(axis=1)
+    slope_se = np.sqrt(residual_ss / dof / sxx)
+    # Each dataset's slope drawn from its own posterior under a flat prior: b + se * T.
+    return _Draws(reductions, slope + slope_se * rng.standard_t(dof, size=draws))
 
 
-def _percentiles(values: list[float]) -> tuple[float, float, float]:
-    """2.5, 50 and 97.5 percentiles, linearly interpolated (numpy's default method)."""
-    cuts = statistics.quantiles(values, n=40, method="inclusive")
-    return cuts[0], cuts[19], cuts[-1]
+def _percentiles(values: npt.NDArray[np.float64]) -> tuple[float, float, float]:
+    """2.5, 50 and 97.5 percentiles, linearly interpolated."""
+    low, median, high = np.percentile(values, [2.5, 50.0, 97.5])
+    return float(low), float(median), float(high)
 
 
 def _check_point(i: int, p: TrendPoint) -> None:
@@ -367,31 +253,21 @@ def fit_points(
     fit = _ols(xs, ys) if can_fit else None
     fit_low = fit_high = None
     if fit is not None and has_interval:
-        half_width = t_quantile(1 - (1 - CONFIDENCE) / 2, dof) * fit.slope_se
+        t_critical = float(stats.t.ppf(1 - (1 - CONFIDENCE) / 2, dof))
+        half_width = t_critical * fit.slope_se
         fit_low = _halving_months(fit.slope - half_width)
         fit_high = _halving_months(fit.slope + half_width)
 
-    logs = [
-        (math.log2(p.flop_low), y, math.log2(p.flop_high)) for p, y in zip(pts, ys, strict=True)
-    ]
+    logs = np.log2([(p.flop_low, p.flop, p.flop_high) for p in pts])
     reduction = first.flop / last.flop
     red_low = red_median = red_high = reduction
     halving_low = halving_median = halving_high = None
-    if any(high > low for low, _, high in logs):
-        mean_x = sum(xs) / n
-        dxs = [x - mean_x for x in xs]
-        draws_made = _monte_carlo(
-            logs,
-            dxs,
-            sum(dx * dx for dx in dxs),
-            draws=draws,
-            seed=seed,
-            with_slopes=has_interval,
-        )
-        red_low, red_median, red_high = _percentiles(draws_made.reductions)
-        if draws_made.slopes:
+    if bool((logs[:, 2] > logs[:, 0]).any()):
+        drawn = _monte_carlo(logs, np.asarray(xs), draws=draws, seed=seed, with_slopes=has_interval)
+        red_low, red_median, red_high = _percentiles(drawn.reductions)
+        if drawn.slopes is not None:
             # Percentiles commute with the monotone map slope -> halving time.
-            s_low, s_median, s_high = _percentiles(draws_made.slopes)
+            s_low, s_median, s_high = _percentiles(drawn.slopes)
             halving_low, halving_median = _halving_months(s_low), _halving_months(s_median)
             halving_high = _halving_months(s_high)
     elif fit is not None and has_interval:
