@@ -60,7 +60,9 @@ from algoeff.measure.counting import (
     warn_unsupported,
 )
 from algoeff.measure.distributed import all_reduce, broadcast, rank_and_world
+from algoeff.measure.hooks import install_hooks, unwrap
 from algoeff.measure.meter_info import device_of, now, version
+from algoeff.measure.replay import ReplayCall, note_call, replay
 from algoeff.measure.signature import SignatureCount, call_key, show_call
 from algoeff.model.runlog import (
     SCHEMA_ID,
@@ -154,7 +156,8 @@ class ComputeMeter:
                 "only counts (meter.result)"
             )
         path = Path(log_path) if log_path is not None else None
-        if path is not None and path.exists() and not overwrite:
+        self.rank, self.world_size = rank_and_world()
+        if path is not None and self.rank == 0 and path.exists() and not overwrite:
             raise FileExistsError(
                 f"ComputeMeter: {path} exists (a previous run's log?); pass overwrite=True "
                 "to replace it, or choose another log_path"
@@ -164,7 +167,6 @@ class ComputeMeter:
         self.metric = metric
         self.direction: Direction = direction
         self.flush_every = flush_every
-        self.rank, self.world_size = rank_and_world()
         # How many times the FLOP counter ran (once per new signature); tests assert on it.
         self.counter_runs = 0
 
@@ -199,7 +201,10 @@ class ComputeMeter:
         self._writer = RunLogWriter(path) if path is not None and self.rank == 0 else None
         if self._writer is not None:
             self._write(self._header(seed))
-        self._hooks = self._install_hooks(model)
+        self._outer = 0  # calls of a compiled wrapper in progress (algoeff.measure.hooks)
+        self._replay_calls: list[ReplayCall] | None = None
+        self._replay_module: nn.Module | None = None
+        self._hooks = install_hooks(self, model)
 
     # --- public API --------------------------------------------------------------
 
@@ -330,36 +335,42 @@ class ComputeMeter:
 
     # --- seeing the model's calls -----------------------------------------------------
 
-    def _install_hooks(self, model: nn.Module) -> list[RemovableHandle]:
-        """A forward pre-hook sees each call's inputs.
+    def _compiled_call(
+        self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> None:
+        """Note a call that runs compiled (see algoeff.measure.hooks); no counter is opened
+        around it: a new signature is counted by replaying it on meta tensors."""
+        if self._closed or self._depth:
+            return
+        key = call_key(module, args, kwargs)
+        if self._in_step:
+            self._step_calls.append(key)
+            if self._replay_calls is not None:
+                self._replay_calls.append(note_call(key, args, kwargs))
+            elif len(self._step_calls) == 1 and (self._recount or key not in self._first):
+                self._replay_calls, self._replay_module = [note_call(key, args, kwargs)], module
+            return
+        count = self._eval.get(key)
+        if count is None:
+            replayed = self._replayed(module, [note_call(key, args, kwargs)], backward=False)
+            count = SignatureCount(f"e{len(self._eval) + 1}", key, *replayed)
+            self._eval[key] = count
+            self._write(self._signature_record(count, "eval"))
+        self._eval_flop += count.model
 
-        The forward hook that closes an evaluation count is added only while one is open
-        (and removes itself): every hook on the model costs each call of it some
-        microseconds, and a training step needs only the pre-hook. The hooks are plain
-        closures, not bound methods of the meter, so that copy.deepcopy(model) (an EMA
-        copy, say) copies the model without trying to copy the meter and its open log;
-        the copy's calls are then metered too.
-        """
-        meter = self
-
-        def before(module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-            if meter._closed or meter._depth or not meter._before_call(module, args, kwargs):
-                return
-            # An evaluation count was opened: close it when this call returns or raises.
-            # nn.Module reads its forward hooks after forward runs, so this one is seen.
-            handle = module.register_forward_hook(after, always_call=True)
-            meter._eval_closer = handle
-
-        def after(module: nn.Module, args: tuple[Any, ...], output: Any) -> None:
-            handle = meter._eval_closer
-            if handle is not None:
-                handle.remove()
-                meter._eval_closer = None
-            # always_call: this also runs when forward raised, with output None; then the
-            # count is discarded (a forward that really returns None is just counted again).
-            meter._after_eval_call(failed=output is None)
-
-        return [model.register_forward_pre_hook(before, with_kwargs=True)]
+    def _replayed(
+        self, module: nn.Module, calls: list[ReplayCall], *, backward: bool
+    ) -> tuple[int, int, int]:
+        self.counter_runs += 1
+        self._depth += 1  # the replay calls the module: its hooks must not see that
+        try:
+            counted = replay(module, calls, backward=backward)
+        finally:
+            self._depth -= 1
+        if counted.unsupported:
+            self._unsupported.update(counted.unsupported)
+            warn_unsupported(counted.unsupported, "ComputeMeter (compiled model)", stacklevel=6)
+        return counted.forward, counted.backward, counted.recomputed
 
     def _before_call(
         self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]
@@ -424,12 +435,19 @@ class ComputeMeter:
         counter = self._step_counter
         self._step_counter = None
         self._in_step = False
+        replay_calls, self._replay_calls = self._replay_calls, None
         if counter is not None:
             counter.__exit__(None, None, None)
         if failed:
             return
+        flop: tuple[int, int, int] | None = None
+        if counter is not None:
+            self._note_unsupported(counter)
+            flop = (counter.forward_flop, counter.backward_flop, counter.recomputed_flop)
+        elif replay_calls is not None and self._replay_module is not None:
+            flop = self._replayed(self._replay_module, replay_calls, backward=True)
         calls = self._step_calls
-        if counter is None and len(calls) == 1:
+        if flop is None and len(calls) == 1:
             # The common case (one call, seen before) in one dictionary lookup.
             known = self._single.get(calls[0])
             if known is not None:
@@ -440,15 +458,8 @@ class ComputeMeter:
             return
         first = self._step_calls[0]
         full = tuple(self._step_calls)
-        if counter is not None:
-            self._note_unsupported(counter)
-            count = SignatureCount(
-                f"t{len(self._train) + 1}",
-                full,
-                counter.forward_flop,
-                counter.backward_flop,
-                counter.recomputed_flop,
-            )
+        if flop is not None:
+            count = SignatureCount(f"t{len(self._train) + 1}", full, *flop)
             self._train[full] = count
             self._first[first] = full
             if len(full) == 1:
@@ -544,7 +555,7 @@ class ComputeMeter:
 
     def _header(self, seed: int | None) -> Header:
         assert self.metric is not None and self.threshold is not None  # a log needs a target
-        inner = getattr(self.model, "module", self.model)
+        inner = unwrap(getattr(self.model, "module", self.model))
         return Header(
             record="header",
             schema_id=SCHEMA_ID,
