@@ -5,7 +5,7 @@ problem at once. Rules: recomputation against the stated and the published
 figures, threshold reached, training-data rule, one existing baseline per
 benchmark, dates (valid, not in the future, consistent with the arXiv id),
 sources cited by existing ids, ids equal to file names, one URL per
-publication, and generated files in sync.
+publication, learning curves (dataset/curves.py), and generated files in sync.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from algoeff.core.errors import Problem, ProblemsError
 from algoeff.core.fields import arxiv_year_month
 from algoeff.core.files import display_path
 from algoeff.core.units import to_flop
+from algoeff.dataset.curves import curve_problems
 from algoeff.dataset.derive import BenchmarkView, Row, derive
 from algoeff.dataset.load import BENCHMARKS_FILE, Dataset, LoadedEntry, load_dataset
 from algoeff.model.methods import Measured
@@ -305,6 +306,8 @@ def audit_dataset(
     for view in views:
         for row in view.rows:
             problems += check_recomputation(row)
+            stated = row.entry.compute.training_flop or row.estimate.flop
+            problems += curve_problems(row.loaded, view.benchmark, stated)
     problems += check_urls(dataset.entries)
     if files is None:
         problems += check_baselines(dataset, views)

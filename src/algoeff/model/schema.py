@@ -9,9 +9,9 @@ combining them), the figures its sources published, and the sources.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, ClassVar, Literal, Self
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from algoeff.core.fields import (
     ArxivId,
@@ -27,6 +27,7 @@ from algoeff.core.fields import (
 )
 from algoeff.core.units import ComputeUnit, Convention, Direction, reached
 from algoeff.model.methods import METHODS, Compute
+from algoeff.model.methods.measured import LogPath
 
 SCHEMA_VERSION = 1
 
@@ -119,6 +120,36 @@ class PublishedFigure(StrictModel):
     note: LongText | None = Field(default=None, description="e.g. why this tolerance")
 
 
+class Curve(StrictModel):
+    """The entry's learning curve: (training FLOP, metric) at each evaluation of the run.
+
+    The points sit in a CSV file beside the entry (``file``, with a header naming at least
+    ``training_flop`` and ``value``; other columns, such as ``step`` or ``epoch``, say where
+    each point comes from) or inline (``points``). Compute is canonical FLOP counted with
+    the entry's own formula, from the start of training, strictly increasing.
+    """
+
+    file: Annotated[LogPath, Field(description="CSV file, relative to the entry file")] | None = (
+        None
+    )
+    points: list[Annotated[list[FiniteFloat], Field(min_length=2, max_length=2)]] | None = Field(
+        default=None, min_length=2, description="inline [training_flop, value] pairs"
+    )
+    source: Id
+    where: Text | None = None
+    note: LongText | None = Field(
+        default=None, description="how each point's compute was counted from the log"
+    )
+
+    @model_validator(mode="after")
+    def _one_of_file_and_points(self) -> Self:
+        if (self.file is None) == (self.points is None):
+            raise ValueError("give exactly one of file and points")
+        if self.points is not None and any(flop <= 0 for flop, _ in self.points):
+            raise ValueError("every point's training_flop must be positive")
+        return self
+
+
 class Entry(StrictModel):
     """One analysis: a model that reached a benchmark's threshold, and what it cost."""
 
@@ -136,6 +167,9 @@ class Entry(StrictModel):
     training_data: TrainingData
     compute: Compute
     published: list[PublishedFigure] = Field(default_factory=list)
+    curve: Curve | None = Field(
+        default=None, description="the learning curve of the run, from its log or source"
+    )
     analysis: Analysis
     notes: LongText | None = None
     sources: list[Source] = Field(min_length=1)
