@@ -28,6 +28,7 @@ LAYERS: dict[str, int] = {
     "algoeff.dataset": 3,
     "algoeff.outputs": 4,
     "algoeff.measure": 5,
+    "algoeff.integrations": 5,
     "algoeff.cli": 6,
     "algoeff": 7,  # the package's public API re-exports from every layer below the CLI
 }
