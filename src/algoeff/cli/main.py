@@ -16,6 +16,7 @@ from algoeff.cli.estimate import estimate
 from algoeff.cli.flops import flops
 from algoeff.cli.measure import measure
 from algoeff.cli.new import new
+from algoeff.cli.sensitivity import sensitivity_command
 from algoeff.cli.site import site
 from algoeff.cli.trend import trend
 from algoeff.core.errors import AlgoeffError
@@ -32,6 +33,7 @@ COMMANDS: dict[str, click.Command] = {
         diff,
         estimate,
         trend,
+        sensitivity_command,
         site,
         flops,
         measure,
