@@ -49,7 +49,6 @@ from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats  # type: ignore[import-untyped]  # scipy ships no type stubs
 
 from algoeff.core.errors import InputError
 from algoeff.dataset.derive import BenchmarkView
@@ -125,6 +124,15 @@ class Trend:
                 value = None
             out[f.name] = value
         return out
+
+
+def t_quantile(probability: float, dof: int) -> float:
+    """Student's t quantile, from scipy."""
+    # Imported here, not at the top: scipy.stats costs about 0.6 s to import on our 2-core
+    # machines, which every command (`algoeff --help` included) would pay; only fits need it.
+    from scipy import stats  # type: ignore[import-untyped]  # scipy ships no type stubs
+
+    return float(stats.t.ppf(probability, dof))
 
 
 def decimal_year(date: dt.date) -> float:
@@ -253,7 +261,7 @@ def fit_points(
     fit = _ols(xs, ys) if can_fit else None
     fit_low = fit_high = None
     if fit is not None and has_interval:
-        t_critical = float(stats.t.ppf(1 - (1 - CONFIDENCE) / 2, dof))
+        t_critical = t_quantile(1 - (1 - CONFIDENCE) / 2, dof)
         half_width = t_critical * fit.slope_se
         fit_low = _halving_months(fit.slope - half_width)
         fit_high = _halving_months(fit.slope + half_width)
