@@ -60,5 +60,10 @@ bench-meter: $(VENV)/.installed-test
 bench-scale: $(VENV)/.installed-run
 	$(PY) benchmarks/scale.py
 
+# count_flops against torchvision's published counts (where torchvision imports) and the
+# analytic transformer count for Hugging Face models; results in docs/benchmarks/zoo.md.
+bench-zoo: $(VENV)/.installed-test
+	$(PY) benchmarks/zoo.py
+
 clean:
 	rm -rf $(VENV) $(SITE_DIR) .pytest_cache .mypy_cache .ruff_cache
