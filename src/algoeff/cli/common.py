@@ -21,6 +21,7 @@ from pydantic.fields import FieldInfo
 from algoeff.core.errors import Problem, workflow_command
 from algoeff.core.parsing import locate_problems
 from algoeff.dataset.load import find_root
+from algoeff.dataset.trend import DEFAULT_DRAWS, DEFAULT_SEED, MIN_DRAWS
 from algoeff.model.scaffold import bare_type
 from algoeff.model.scaffold import field_unit as field_unit  # re-exported for estimate
 from algoeff.outputs.site.build import DEFAULT_OUT, DEFAULT_REPO_URL
@@ -59,6 +60,24 @@ def repo_url_option(func: F) -> F:
         default=DEFAULT_REPO_URL,
         show_default=True,
         help="Base URL that each entry page's 'source file' link appends the file path to.",
+    )(func)
+
+
+def draws_options(func: F) -> F:
+    """--draws N and --seed S: the Monte Carlo of a trend fit (`trend`, `sensitivity`)."""
+    func = click.option(
+        "--seed",
+        type=int,
+        default=DEFAULT_SEED,
+        show_default=True,
+        help="Seed of the draws; the same seed gives the same intervals.",
+    )(func)
+    return click.option(
+        "--draws",
+        type=click.IntRange(min=MIN_DRAWS),
+        default=DEFAULT_DRAWS,
+        show_default=True,
+        help="Monte Carlo draws over the entries' ranges.",
     )(func)
 
 

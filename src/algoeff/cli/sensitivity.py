@@ -14,11 +14,10 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from algoeff.cli.common import json_option, print_json, resolve_root, root_option
+from algoeff.cli.common import draws_options, json_option, print_json, resolve_root, root_option
 from algoeff.core.units import format_sig
 from algoeff.dataset.checks import clean_audit
 from algoeff.dataset.sensitivity import LevelTrend, Sensitivity, sensitivity
-from algoeff.dataset.trend import DEFAULT_DRAWS, DEFAULT_SEED, MIN_DRAWS
 
 
 def _levels(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[float, ...]:
@@ -94,20 +93,7 @@ def _table(result: Sensitivity, draws: int, seed: int) -> Table:
 )
 @root_option
 @json_option
-@click.option(
-    "--draws",
-    type=click.IntRange(min=MIN_DRAWS),
-    default=DEFAULT_DRAWS,
-    show_default=True,
-    help="Monte Carlo draws over the entries' ranges.",
-)
-@click.option(
-    "--seed",
-    type=int,
-    default=DEFAULT_SEED,
-    show_default=True,
-    help="Seed of the draws; the same seed gives the same intervals.",
-)
+@draws_options
 def sensitivity_command(
     benchmark: str,
     levels: tuple[float, ...],

@@ -14,11 +14,11 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from algoeff.cli.common import json_option, print_json, resolve_root, root_option
+from algoeff.cli.common import draws_options, json_option, print_json, resolve_root, root_option
 from algoeff.core.units import format_sig
 from algoeff.dataset.checks import clean_audit
 from algoeff.dataset.derive import BenchmarkView
-from algoeff.dataset.trend import DEFAULT_DRAWS, DEFAULT_SEED, MIN_DRAWS, Trend, fit_trend
+from algoeff.dataset.trend import Trend, fit_trend
 
 
 def _views(root: Path) -> list[BenchmarkView]:
@@ -129,20 +129,7 @@ def markdown_table(trends: list[Trend]) -> str:
 @click.argument("benchmark", required=False)
 @root_option
 @json_option
-@click.option(
-    "--draws",
-    type=click.IntRange(min=MIN_DRAWS),
-    default=DEFAULT_DRAWS,
-    show_default=True,
-    help="Monte Carlo draws over the entries' ranges.",
-)
-@click.option(
-    "--seed",
-    type=int,
-    default=DEFAULT_SEED,
-    show_default=True,
-    help="Seed of the draws; the same seed gives the same intervals.",
-)
+@draws_options
 def trend(benchmark: str | None, root: Path | None, as_json: bool, draws: int, seed: int) -> None:
     """How fast the compute to reach BENCHMARK (default: every benchmark) falls.
 
