@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 ALGOEFF := $(VENV)/bin/algoeff
 SITE_DIR ?= _site
 
-.PHONY: run test lint typecheck example bench bench-counting bench-llama bench-meter bench-scale clean
+.PHONY: run test lint typecheck example bench bench-counting bench-llama bench-meter bench-scale bench-zoo clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)

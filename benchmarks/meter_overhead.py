@@ -128,7 +128,7 @@ def counting_cost(data: tuple[torch.Tensor, ...], log: Path, reps: int) -> tuple
     extra, plain = [], []
     for _ in range(reps):
         model, opt = make(0)
-        meter = ComputeMeter(model, log_path=log)
+        meter = ComputeMeter(model, metric="accuracy", threshold=1.0, log_path=log, overwrite=True)
         times = []
         for _step in range(3):
             sync()
@@ -150,7 +150,7 @@ def per_step_cost(log: Path, reps: int, steps: int = 2000) -> float:
     (on the CPU whatever --device says: it is host-side work)."""
     torch.manual_seed(0)
     plain, metered = nn.Linear(8, 8), nn.Linear(8, 8)
-    meter = ComputeMeter(metered, log_path=log)
+    meter = ComputeMeter(metered, metric="accuracy", threshold=1.0, log_path=log, overwrite=True)
     x = torch.randn(4, 8)
 
     def loop(model: nn.Module, use: ComputeMeter | None) -> float:
@@ -311,7 +311,9 @@ def main(argv: list[str] | None = None) -> int:
         log = Path(tmp) / "run.jsonl"
         plain_model, plain_opt = make(0)
         metered_model, metered_opt = make(0)
-        meter = ComputeMeter(metered_model, log_path=log)
+        meter = ComputeMeter(
+            metered_model, metric="accuracy", threshold=1.0, log_path=log, overwrite=True
+        )
         plain: Arm = (plain_model, plain_opt, None)
         metered: Arm = (metered_model, metered_opt, meter)
         for rep in range(2):  # warm-up: allocator, first counts of every signature

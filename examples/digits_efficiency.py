@@ -102,7 +102,12 @@ def train(
     opt = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
     order = torch.Generator().manual_seed(seed)
     with ComputeMeter(
-        model, threshold=threshold, metric="accuracy", log_path=log_path, seed=seed
+        model,
+        threshold=threshold,
+        metric="accuracy",
+        log_path=log_path,
+        seed=seed,
+        overwrite=True,
     ) as meter:
         step = 0
         for _epoch in range(max_epochs):
