@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from site_fixtures import (
+    SYNTHETIC_BUILD,
     BuiltSite,
     Watch,
     browser_unavailable,
@@ -41,17 +42,18 @@ LAUNCH_ARGS = [
 ]
 
 
-def _built(name: str, root: Path, out: Path) -> BuiltSite:
-    build_site(root, out)
+def _built(name: str, root: Path, out: Path, **build: str) -> BuiltSite:
+    build_site(root, out, **build)
     data = json.loads((out / "downloads" / "algoeff.json").read_text(encoding="utf-8"))
     return BuiltSite(name, out, data)
 
 
 @pytest.fixture(scope="session")
 def synthetic_site(tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
-    """The synthetic dataset of site_fixtures.py (with its hostile entry), built once."""
+    """The synthetic dataset of site_fixtures.py (with its hostile entry), built once, with the
+    version, commit and date of SYNTHETIC_BUILD."""
     base = tmp_path_factory.mktemp("synthetic")
-    return _built("synthetic", write_dataset(base / "data-set"), base / "site")
+    return _built("synthetic", write_dataset(base / "data-set"), base / "site", **SYNTHETIC_BUILD)
 
 
 @pytest.fixture(scope="session")
@@ -99,7 +101,7 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture(scope="session")
 def browser_context(browser: Any) -> Iterator[Any]:
-    """One context for the session, so that Plotly's 4.8 MB bundle is fetched and compiled once.
+    """One context for the session, so that Plotly's 1.2 MB bundle is fetched and compiled once.
 
     No request routing here: Playwright turns the HTTP cache off while a route is
     installed. Outside requests are caught by each page's request listener

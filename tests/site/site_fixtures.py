@@ -26,6 +26,13 @@ import toy_dataset
 from algoeff.outputs.site.serve import make_server, url_of
 
 BENCHMARK_ID = "toy-level"
+# The synthetic site is built as if from this commit of a dataset at this version, so that
+# its citation and pinned links can be checked (the tmp folder is no git checkout).
+SYNTHETIC_BUILD = {
+    "version": "2.3.4",
+    "commit": "0123456789abcdef0123456789abcdef01234567",
+    "date": "2025-06-01T10:00:00+02:00",
+}
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
 HOSTILE_NAME = "<script>alert(1)</script>"
 HOSTILE_TITLE = '<img src=x onerror="alert(2)"> & "quoted"'

@@ -254,9 +254,10 @@ def test_rebuild_replaces_its_own_folder_but_no_other(tmp_path: Path) -> None:
 
 
 def test_every_page_exists(synthetic_site: BuiltSite) -> None:
-    """Home, downloads, one page per benchmark and one per entry, each an index.html."""
+    """Home, methods, downloads, one page per benchmark and one per entry, each an index.html."""
     out = synthetic_site.out
     expected = {"index.html", "downloads/index.html", f"benchmarks/{BENCHMARK_ID}/index.html"}
+    expected.add("methods/index.html")
     expected |= {f"entries/{BENCHMARK_ID}/{eid}/index.html" for eid in entries()}
     assert {p.relative_to(out).as_posix() for p in html_files(out)} == expected
 
@@ -370,8 +371,9 @@ def test_assets_are_local_and_nothing_loads_from_elsewhere(any_site: BuiltSite) 
             assert src is None or not urlsplit(src).scheme, (page, src)
     css = (any_site.out / "assets" / "style.css").read_text()
     assert "url(" not in css and "@import" not in css
-    plotly = (any_site.out / "assets" / "plotly.min.js").read_bytes()
-    assert plotly.startswith(b"/**") and b"plotly.js" in plotly[:200]
+    plotly = (any_site.out / "assets" / "plotly-basic.min.js").read_bytes()
+    assert plotly.startswith(b"/**") and b"plotly.js (basic - minified)" in plotly[:200]
+    assert b"MIT License" in (any_site.out / "assets" / "plotly-basic.LICENSE").read_bytes()
 
 
 def test_downloads(synthetic_site: BuiltSite) -> None:
@@ -412,7 +414,9 @@ def test_entry_page_shows_the_analysis(bundled_site: BuiltSite) -> None:
         assert esc(published["convention"]) in text
     if any(p["convention"] == "multiply-add=1" for p in entry["published"]):
         assert "× 2 (the source counted a multiply-add once)" in text
-    assert f'href="{build.DEFAULT_REPO_URL}{row["path"]}"' in text
+    # Pinned to the built commit, not to the moving main branch.
+    pinned = build.DEFAULT_REPO_URL.replace("/main/", f"/{bundled_site.data['build_commit']}/")
+    assert f'href="{pinned}{row["path"]}"' in text
     for source in entry["sources"]:
         assert f'id="source-{source["id"]}"' in text
         assert esc(source["url"]) in text
@@ -440,13 +444,22 @@ def test_bad_dataset_is_refused_and_nothing_is_written(tmp_path: Path) -> None:
     assert not out.exists()
 
 
-def test_missing_plotly_names_the_extra(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Without plotly, the build stops with the pip command of the 'site' extra."""
+def test_plotly_bundle_ships_with_algoeff(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The chart bundle is Plotly's basic partial bundle inside algoeff, under 1.3 MB (the full
+    plotly.min.js is 4.8 MB), so the site needs no plotly package; a broken install that lost
+    it names the extra."""
+    bundle = build.plotly_js()
+    assert len(bundle) < 1_300_000
+    assert b"plotly.js (basic - minified) v" in bundle[:200]
 
-    def no_plotly(package: str) -> None:
-        raise ModuleNotFoundError(f"No module named {package!r}")
+    class Missing:
+        def __truediv__(self, _name: str) -> Missing:
+            return self
 
-    monkeypatch.setattr(build.resources, "files", no_plotly)
+        def is_file(self) -> bool:
+            return False
+
+    monkeypatch.setattr(build.resources, "files", lambda _package: Missing())
     with pytest.raises(MissingExtraError, match=r"algoeff\[site\]"):
         build.plotly_js()
 
@@ -532,7 +545,7 @@ def test_benchmark_without_entries_or_baseline(tmp_path: Path) -> None:
     out = build_site(root, tmp_path / "site").out
     home = (out / "index.html").read_text()
     empty_row = home.split('href="benchmarks/empty-level/index.html"')[1].split("</tr>")[0]
-    assert empty_row.count("—") == 5
+    assert empty_row.count("—") == 6
     orphan_row = home.split('href="benchmarks/orphan-level/index.html"')[1].split("</tr>")[0]
     assert "Quarter net" in orphan_row and "×" not in orphan_row
     for bench in ("empty-level", "orphan-level"):

@@ -11,7 +11,8 @@ from site_fixtures import write_dataset
 from algoeff.dataset.derive import derive
 from algoeff.dataset.load import load_dataset
 from algoeff.outputs.site import downloads
-from algoeff.outputs.site.build import entry_paths
+from algoeff.outputs.site.build import DEFAULT_REPO_URL, entry_paths
+from algoeff.outputs.site.citation import build_info
 from algoeff.outputs.site.summary import headline, try_fit_trend
 
 REPO = Path(__file__).resolve().parents[2]
@@ -26,10 +27,14 @@ def test_json_download_is_the_dumped_mapping(dataset: str, tmp_path: Path) -> No
     views = derive(loaded)
     headlines = [headline(v, try_fit_trend(v, draws=200)) for v in views]
     paths = entry_paths(loaded, views)
+    info = build_info(loaded, DEFAULT_REPO_URL)
     whole = json.dumps(
-        downloads.everything(headlines, paths), sort_keys=True, ensure_ascii=False, allow_nan=False
+        downloads.everything(headlines, paths, info),
+        sort_keys=True,
+        ensure_ascii=False,
+        allow_nan=False,
     )
     expected = (whole + "\n").encode()
-    assert downloads.everything_json(headlines, paths) == expected
+    assert downloads.everything_json(headlines, paths, info) == expected
     assert len(json.loads(expected)["benchmarks"]) == len(views)
     assert max(expected) > 127  # non-ASCII text went through as UTF-8

@@ -1,6 +1,7 @@
 """The dataset on disk: benchmark definitions and one analysis file per entry.
 
     data/benchmarks.yaml                      the benchmarks
+    data/dataset.yaml                         the dataset's version (optional)
     analysis/<benchmark-id>/<entry-id>.yaml   one entry each, so two submissions never collide
 
 Loading never stops at the first bad file: every problem is collected, and the
@@ -14,12 +15,16 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from pydantic import Field
+
 from algoeff.core.errors import InputError, Problem, ProblemsError
+from algoeff.core.fields import StrictModel
 from algoeff.core.files import display_path, read_text
 from algoeff.core.parsing import load_model, parse_yaml, validate
 from algoeff.model.schema import Benchmark, BenchmarkFile, Entry
 
 BENCHMARKS_FILE = Path("data") / "benchmarks.yaml"
+DATASET_FILE = Path("data") / "dataset.yaml"
 ANALYSIS_DIR = Path("analysis")
 ENTRY_SUFFIX = ".yaml"
 
@@ -36,12 +41,20 @@ class LoadedEntry:
         return display_path(self.path)
 
 
+class DatasetFile(StrictModel):
+    """data/dataset.yaml: the dataset's semantic version (a new entry or benchmark is minor,
+    a corrected figure a patch; CHANGELOG.md, "Data versions", lists each)."""
+
+    version: str = Field(pattern=r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$")
+
+
 @dataclass
 class Dataset:
     root: Path
     benchmarks: dict[str, Benchmark]
     entries: list[LoadedEntry]
     problems: list[Problem] = field(default_factory=list)
+    version: str | None = None  # data/dataset.yaml; None when the file is absent
 
     def entries_of(self, benchmark_id: str) -> list[LoadedEntry]:
         """Entries of one benchmark, by publication date then id."""
@@ -145,17 +158,28 @@ def load_benchmarks(root: Path) -> dict[str, Benchmark]:
     return out
 
 
+def load_version(root: Path) -> str | None:
+    """The version in data/dataset.yaml, or None without the file; ProblemsError if invalid."""
+    path = root / DATASET_FILE
+    return load_model(path, DatasetFile).version if path.is_file() else None
+
+
 def load_dataset(root: Path, files: list[Path] | None = None) -> Dataset:
-    """Load the benchmarks and every entry, collecting problems."""
+    """Load the benchmarks, the version and every entry, collecting problems."""
     benchmarks = load_benchmarks(root)
     problems: list[Problem] = []
     if files is None:
         files, problems = scan_analysis(root)
         problems += _undefined_folders(root, benchmarks)
+    version = None
+    try:
+        version = load_version(root)
+    except ProblemsError as exc:
+        problems.extend(exc.problems)
     entries: list[LoadedEntry] = []
     for path in files:
         try:
             entries.append(load_entry(path))
         except ProblemsError as exc:
             problems.extend(exc.problems)
-    return Dataset(root, benchmarks, entries, problems)
+    return Dataset(root, benchmarks, entries, problems, version)

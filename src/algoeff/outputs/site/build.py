@@ -3,11 +3,13 @@
 Layout of the output folder (every link relative, every page an index.html, so
 it works from GitHub Pages, any static host, or straight from the disk):
 
-    index.html                                  home: each benchmark's headline
+    index.html                                  home: each benchmark's headline, all frontiers
     benchmarks/<benchmark>/index.html           frontier, all entries, the chart
     entries/<benchmark>/<entry>/index.html      one analysis in full
-    downloads/index.html                        CSV, JSON, JSON Schemas
-    assets/                                     style.css, chart.js, plotly.min.js
+    methods/index.html                          how every number is computed
+    downloads/index.html                        CSV (and its .meta.json), JSON, JSON Schemas
+    feed.xml                                    Atom feed of the entries by date added
+    assets/                                     style.css, chart.js, tables.js, plotly-basic.min.js
 
 Two ways in:
 
@@ -18,7 +20,8 @@ Two ways in:
 Both write the whole site into a new folder beside ``out`` and swap it in at
 the end, so a failed build leaves the previous site whole; a folder that was
 not built by this command is never replaced. The same dataset gives the same
-bytes: no timestamps, fixed orders, sorted JSON keys, seeded trend fits.
+bytes: no wall-clock time (the build date is the commit's, citation.py), fixed orders,
+sorted JSON keys, seeded trend fits.
 """
 
 from __future__ import annotations
@@ -35,14 +38,22 @@ from algoeff.core.files import display_path
 from algoeff.dataset.derive import BenchmarkView, derive
 from algoeff.dataset.load import Dataset, load_dataset
 from algoeff.outputs.site import downloads, entry_page, pages
+from algoeff.outputs.site.citation import BuildInfo, build_info
+from algoeff.outputs.site.feed import dates_added, feed_xml
+from algoeff.outputs.site.methods_page import methods_page
 from algoeff.outputs.site.summary import headline, try_fit_trend
-from algoeff.outputs.site.templates import safe_url
+from algoeff.outputs.site.templates import FEED_NAME, METHODS, safe_url
 
 DEFAULT_OUT = Path("_site")
 DEFAULT_REPO_URL = "https://github.com/algoeff/algoeff/blob/main/"
 MARKER = ".algoeff-site"
 MARKER_TEXT = b"Built by `algoeff site build`; the whole folder is replaced on every build.\n"
-ASSETS = ("style.css", "chart.js")
+ASSETS = ("style.css", "chart.js", "tables.js")
+# Plotly's "basic" partial bundle (scatter, bar, pie; error bars, log and date axes), 1.2 MB
+# against the full plotly.min.js's 4.8 MB: npm's plotly.js-basic-dist-min, the same
+# plotly.js version that the plotly Python package ships; MIT (plotly-basic.LICENSE).
+PLOTLY_BUNDLE = "plotly-basic.min.js"
+PLOTLY_LICENCE = "plotly-basic.LICENSE"
 
 
 @dataclass(frozen=True)
@@ -56,12 +67,9 @@ class SiteResult:
 
 
 def plotly_js() -> bytes:
-    """The plotly.min.js that ships inside the plotly Python package (served locally, no CDN)."""
-    try:
-        bundle = resources.files("plotly") / "package_data" / "plotly.min.js"
-    except ModuleNotFoundError:
-        raise MissingExtraError("plotly", "site", "algoeff site build") from None
-    if not bundle.is_file():
+    """Plotly's basic bundle, shipped with algoeff (served locally, no CDN)."""
+    bundle = resources.files("algoeff.outputs.site") / "assets" / PLOTLY_BUNDLE
+    if not bundle.is_file():  # a broken install: the wheel always carries it
         raise MissingExtraError("plotly", "site", "algoeff site build")
     return bundle.read_bytes()
 
@@ -113,12 +121,13 @@ def entry_paths(dataset: Dataset, views: list[BenchmarkView]) -> downloads.Paths
 
 
 def site_files(
-    dataset: Dataset, views: list[BenchmarkView], repo_url: str, plotly: bytes
+    dataset: Dataset, views: list[BenchmarkView], info: BuildInfo, plotly: bytes
 ) -> Iterator[tuple[str, bytes]]:
     """Every file of the site as (POSIX path inside the site, bytes), in a fixed order.
 
     The trends are fitted first (seeded, so always the same); each page is
     rendered only when it is asked for, so the whole site is never in memory.
+    Links to the repository go to ``info.repo_url``, pinned to the built commit.
     """
     paths = entry_paths(dataset, views)
     headlines = [headline(view, try_fit_trend(view)) for view in views]
@@ -127,23 +136,30 @@ def site_files(
     yield ".nojekyll", b""  # GitHub Pages: serve the folder as it is
     for name in ASSETS:
         yield f"assets/{name}", asset(name)
-    yield "assets/plotly.min.js", plotly
-    yield "index.html", pages.home_page(headlines).encode()
+    yield pages.PLOTLY, plotly
+    yield f"assets/{PLOTLY_LICENCE}", asset(PLOTLY_LICENCE)
+    yield "index.html", pages.home_page(headlines, info).encode()
     for h in headlines:
-        yield pages.benchmark_href(h.view.benchmark.id), pages.benchmark_page(h).encode()
+        yield pages.benchmark_href(h.view.benchmark.id), pages.benchmark_page(h, info).encode()
+    hrefs = {}
     for view in views:
-        render = entry_page.EntryPages(view)
+        render = entry_page.EntryPages(view, info)
         for row in view.rows:
             rel = paths[row.entry.benchmark, row.entry.id]
             shown = rel or f"analysis/{row.entry.benchmark}/{row.entry.id}.yaml"
-            url = repo_url + rel if rel is not None else None
+            url = info.repo_url + rel if rel is not None else None
             href = pages.entry_href(row.entry.benchmark, row.entry.id)
+            hrefs[row.entry.benchmark, row.entry.id] = href
             yield href, render(row, url, shown).encode()
-    yield pages.DOWNLOADS, pages.downloads_page().encode()
+    yield METHODS, methods_page(info).encode()
+    yield pages.DOWNLOADS, pages.downloads_page(info).encode()
     yield f"downloads/{pages.CSV_NAME}", downloads.csv_bytes(views)
-    yield f"downloads/{pages.JSON_NAME}", downloads.everything_json(headlines, paths)
+    yield f"downloads/{pages.META_NAME}", downloads.csv_meta(info, pages.CSV_NAME)
+    yield f"downloads/{pages.JSON_NAME}", downloads.everything_json(headlines, paths, info)
     for name, data in downloads.schema_files().items():
         yield f"downloads/{name}", data
+    added = dates_added(dataset.root) if info.commit != "unknown" else {}
+    yield FEED_NAME, feed_xml(views, paths, added, info, hrefs)
 
 
 def replace_folder(out: Path, files: Iterable[tuple[str, bytes]]) -> int:
@@ -187,6 +203,9 @@ def write_site(
     out: Path = DEFAULT_OUT,
     *,
     repo_url: str = DEFAULT_REPO_URL,
+    version: str | None = None,
+    commit: str | None = None,
+    date: str | None = None,
 ) -> SiteResult:
     """Write the site of an already-loaded ``dataset`` into ``out``; nothing is loaded again.
 
@@ -211,7 +230,11 @@ def write_site(
       marker file of an earlier build is refused (InputError), as is a
       ``repo_url`` that is not http(s); both before any work.
     - Needs the ``site`` extra for Plotly's JavaScript (MissingExtraError).
-    - Deterministic: the same dataset gives the same bytes, wherever it lies.
+    - Deterministic: the same dataset at the same commit gives the same bytes, wherever
+      it lies. The commit is ``git rev-parse HEAD`` in ``dataset.root`` ('unknown' outside
+      git) and the build date that commit's date; ``version``, ``commit`` and ``date``
+      (or ALGOEFF_DATA_VERSION, ALGOEFF_BUILD_COMMIT, ALGOEFF_BUILD_DATE) override them
+      and the version of data/dataset.yaml (citation.build_info).
 
     Returns the absolute ``out`` and the counts of benchmarks, entries and files.
     """
@@ -221,13 +244,20 @@ def write_site(
     errors = [p for p in dataset.problems if p.severity == "error"]
     if errors:
         raise ProblemsError([*errors, _not_built(dataset.root)])
-    files = replace_folder(out, site_files(dataset, views, repo_url, plotly))
+    info = build_info(dataset, repo_url, version=version, commit=commit, date=date)
+    files = replace_folder(out, site_files(dataset, views, info, plotly))
     entries = sum(len(view.rows) for view in views)
     return SiteResult(out.absolute(), len(views), entries, files)
 
 
 def build_site(
-    root: Path, out: Path = DEFAULT_OUT, *, repo_url: str = DEFAULT_REPO_URL
+    root: Path,
+    out: Path = DEFAULT_OUT,
+    *,
+    repo_url: str = DEFAULT_REPO_URL,
+    version: str | None = None,
+    commit: str | None = None,
+    date: str | None = None,
 ) -> SiteResult:
     """Load and derive the dataset at ``root``, then ``write_site`` it into ``out``.
 
@@ -246,7 +276,9 @@ def build_site(
     views = derive(dataset, problems)
     if problems:
         raise ProblemsError([*problems, _not_built(root)])
-    return write_site(dataset, views, out, repo_url=repo_url)
+    return write_site(
+        dataset, views, out, repo_url=repo_url, version=version, commit=commit, date=date
+    )
 
 
 def _not_built(root: Path) -> Problem:

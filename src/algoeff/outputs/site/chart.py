@@ -17,9 +17,10 @@ import math
 from typing import Any
 
 from algoeff.core.units import flop_to_tfs_days
-from algoeff.dataset.derive import BenchmarkView
+from algoeff.dataset.derive import BenchmarkView, Row
 from algoeff.dataset.trend import decimal_year, moore_factor
-from algoeff.outputs.site.summary import factor, factor_range, tfs
+from algoeff.outputs.frontiers_chart import COLOURS, charted
+from algoeff.outputs.site.summary import factor, factor_range, tfs, tfs_range
 
 POINT_COLOUR = "#1f5fa8"
 FRONTIER_COLOUR = "#c2410c"
@@ -27,6 +28,7 @@ MOORE_COLOUR = "#6b7280"
 MAJOR_GRID = "#d8dde3"
 MINOR_GRID = "#f1f3f5"
 EDGE_ROOM = 0.05  # decades of room beyond the lowest and highest value (12 %)
+REDUCTION_FLOOR_LOG10 = math.log10(0.7)  # the home chart's floor, a little below a factor of 1
 
 
 def _plain(text: str) -> str:
@@ -80,35 +82,54 @@ def log_axis(title: str, values: list[float]) -> dict[str, Any]:
     return axis
 
 
-def figure(view: BenchmarkView) -> dict[str, Any]:
-    """Plotly's {data, layout, config} for ``view``."""
+def _reduction(r: Row) -> str:
+    if r.reduction is None:
+        return "—"
+    spread = factor_range(r.reduction.low, r.reduction.high)
+    return factor(r.reduction.value) + ("" if spread == "—" else f" ({spread})")
+
+
+def _compute(r: Row) -> str:
+    spread = tfs_range(r.estimate.flop_low, r.estimate.flop_high)
+    return tfs(r.estimate.flop) + ("" if spread == "—" else f" ({spread})")
+
+
+# customdata of an entry point: name, date, compute with range, reduction with range, method,
+# the entry page's href relative to the page (chart.js opens it on a click: always last).
+HOVER = (
+    "<b>%{customdata[0]}</b><br>date: %{customdata[1]}<br>"
+    "compute: %{customdata[2]} tfs-days<br>reduction: %{customdata[3]}<br>"
+    "method: %{customdata[4]}<extra></extra>"
+)
+
+
+def _custom(r: Row, base: str) -> list[str]:
+    e = r.entry
+    return [
+        _plain(e.name),
+        e.publication.date.isoformat(),
+        _compute(r),
+        _plain(_reduction(r)),
+        _plain(r.estimate.method),
+        f"{base}entries/{e.benchmark}/{e.id}/index.html",
+    ]
+
+
+def figure(view: BenchmarkView, base: str = "../../") -> dict[str, Any]:
+    """Plotly's {data, layout, config} for ``view``; ``base`` leads from the page to the site
+    root (for the entry links a click follows)."""
     rows = view.rows
     dates = [r.entry.publication.date.isoformat() for r in rows]
     values = [flop_to_tfs_days(r.estimate.flop) for r in rows]
     pairs = list(zip(rows, values, strict=True))
-    hover = []
-    for r in rows:
-        red = (
-            "—"
-            if r.reduction is None
-            else (
-                f"{factor(r.reduction.value)} ({factor_range(r.reduction.low, r.reduction.high)})"
-            )
-        )
-        hover.append(
-            [_plain(r.entry.name), tfs(r.estimate.flop), _plain(red), _plain(r.estimate.method)]
-        )
     points: dict[str, Any] = {
         "type": "scatter",
         "mode": "markers",
         "name": "entries",
         "x": dates,
         "y": values,
-        "customdata": hover,
-        "hovertemplate": (
-            "<b>%{customdata[0]}</b><br>compute: %{customdata[1]} tfs-days<br>"
-            "reduction: %{customdata[2]}<br>method: %{customdata[3]}<extra></extra>"
-        ),
+        "customdata": [_custom(r, base) for r in rows],
+        "hovertemplate": HOVER,
         "marker": {"color": POINT_COLOUR, "size": 9},
         "error_y": {
             "type": "data",
@@ -161,9 +182,17 @@ def figure(view: BenchmarkView) -> dict[str, Any]:
         for v in (flop_to_tfs_days(r.estimate.flop_low), flop_to_tfs_days(r.estimate.flop_high))
     ]
     shown += [y for trace in data for y in trace["y"]]
-    layout = {
+    yaxis = log_axis("training compute (tfs-days, log scale)", shown)
+    return {"data": data, "layout": _layout(yaxis), "config": CONFIG}
+
+
+CONFIG = {"displaylogo": False, "responsive": True, "showLink": False, "showSendToCloud": False}
+
+
+def _layout(yaxis: dict[str, Any]) -> dict[str, Any]:
+    return {
         "xaxis": {"title": {"text": "publication date"}, "type": "date"},
-        "yaxis": log_axis("training compute (tfs-days, log scale)", shown),
+        "yaxis": yaxis,
         "hovermode": "closest",
         "legend": {"orientation": "h", "y": -0.2},
         "margin": {"l": 70, "r": 20, "t": 20, "b": 60},
@@ -171,5 +200,39 @@ def figure(view: BenchmarkView) -> dict[str, Any]:
         "paper_bgcolor": "#ffffff",
         "plot_bgcolor": "#ffffff",
     }
-    config = {"displaylogo": False, "responsive": True, "showLink": False, "showSendToCloud": False}
-    return {"data": data, "layout": layout, "config": config}
+
+
+FRONTIER_HOVER = (
+    "<b>%{customdata[0]}</b><br>%{customdata[4]}<br>date: %{customdata[1]}<br>"
+    "compute: %{customdata[2]} tfs-days<br>reduction: %{customdata[3]}<extra></extra>"
+)
+
+
+def frontiers_figure(views: list[BenchmarkView]) -> dict[str, Any]:
+    """The home page's chart: every benchmark's frontier as its reduction factor (baseline
+    compute / entry compute, log scale, decade labels only) against date, one step trace
+    per benchmark (the README's docs/img/frontiers.svg, interactive)."""
+    data: list[dict[str, Any]] = []
+    for i, view in enumerate(charted(views)):
+        front = view.frontier
+        label = _plain(f"{view.benchmark.label}-level")
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "name": label,
+                "x": [r.entry.publication.date.isoformat() for r in front],
+                "y": [r.reduction.value if r.reduction else 1.0 for r in front],
+                "customdata": [[*_custom(r, "")[:4], label, _custom(r, "")[-1]] for r in front],
+                "hovertemplate": FRONTIER_HOVER,
+                "line": {"shape": "hv", "color": COLOURS[i % len(COLOURS)], "width": 2},
+                "marker": {"color": COLOURS[i % len(COLOURS)], "size": 7},
+            }
+        )
+    values = [y for trace in data for y in trace["y"]]
+    yaxis = log_axis("reduction factor against the baseline (log scale)", values)
+    if "range" in yaxis and min(values) >= 1:
+        # Every factor is at least 1 (the baseline): start just below 1, as the README's
+        # chart does, not a whole empty decade lower; the top decade labels the upper end.
+        yaxis["range"] = [REDUCTION_FLOOR_LOG10, max(yaxis["range"][1], 1)]
+    return {"data": data, "layout": _layout(yaxis), "config": CONFIG}

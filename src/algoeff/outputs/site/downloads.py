@@ -11,6 +11,7 @@ from typing import Any
 
 from algoeff.dataset.derive import BenchmarkView, Row
 from algoeff.model.schema import SCHEMA_VERSION, json_schemas
+from algoeff.outputs.site.citation import BuildInfo
 from algoeff.outputs.site.summary import Headline
 from algoeff.outputs.tables import csv_text
 
@@ -28,11 +29,13 @@ def _row(row: Row, path: str | None) -> dict[str, Any]:
         if row.reduction is None
         else {"value": row.reduction.value, "low": row.reduction.low, "high": row.reduction.high},
         "on_frontier": row.on_frontier,
+        "tier": row.tier,
     }
 
 
-def everything(headlines: list[Headline], paths: Paths) -> dict[str, Any]:
-    """Benchmarks with their entries and every derived number, as one JSON-ready mapping.
+def everything(headlines: list[Headline], paths: Paths, info: BuildInfo) -> dict[str, Any]:
+    """Benchmarks with their entries and every derived number, as one JSON-ready mapping,
+    with the dataset version and the commit and date of the build (``info``).
 
     ``paths`` maps (benchmark id, entry id) to the entry file's path in the repository.
     """
@@ -51,14 +54,15 @@ def everything(headlines: list[Headline], paths: Paths) -> dict[str, Any]:
         )
     return {
         "schema_version": SCHEMA_VERSION,
+        **info.as_dict(),
         "units": UNITS,
         "benchmarks": benchmarks,
     }
 
 
-def everything_json(headlines: list[Headline], paths: Paths) -> bytes:
+def everything_json(headlines: list[Headline], paths: Paths, info: BuildInfo) -> bytes:
     """``everything`` as the JSON download: sorted keys, UTF-8, no NaN, one line."""
-    data = everything(headlines, paths)
+    data = everything(headlines, paths, info)
     text = json.dumps(data, sort_keys=True, ensure_ascii=False, allow_nan=False)
     return (text + "\n").encode()
 
@@ -69,6 +73,22 @@ def schema_files() -> dict[str, bytes]:
         f"{name}.schema.json": (json.dumps(schema, indent=2, sort_keys=True) + "\n").encode()
         for name, schema in sorted(json_schemas().items())
     }
+
+
+def csv_meta(info: BuildInfo, csv_name: str) -> bytes:
+    """The CSV's companion (efficiency_sota.meta.json): which dataset version, commit and
+    date the CSV comes from; the CSV itself stays the file `algoeff render` writes."""
+    data = {
+        "file": csv_name,
+        **info.as_dict(),
+        "columns": {
+            "Compute (teraflops-s/days)": "tfs-days in the row's compute_convention "
+            "(the original tracker's, as published)",
+            "flop, flop_low, flop_high": UNITS["flop"],
+            "tier": "verification tier: reported, estimated, counted or measured",
+        },
+    }
+    return (json.dumps(data, indent=2, sort_keys=True) + "\n").encode()
 
 
 def csv_bytes(views: list[BenchmarkView]) -> bytes:

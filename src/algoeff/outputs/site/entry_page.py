@@ -13,9 +13,11 @@ from algoeff.core.units import FLOP_PER_MULTIPLY_ADD, format_flop, to_flop
 from algoeff.dataset.derive import BenchmarkView, Row
 from algoeff.model.methods.base import fmt
 from algoeff.model.schema import Entry, PublishedFigure
+from algoeff.outputs.site.citation import BuildInfo, cite_block
 from algoeff.outputs.site.pages import ENTRY_BASE, benchmark_href, reduction_range, target
 from algoeff.outputs.site.summary import DASH, factor, tfs, tfs_range
 from algoeff.outputs.site.templates import (
+    METHODS,
     breadcrumbs_from,
     crumb,
     definitions,
@@ -175,9 +177,10 @@ class EntryPages:
     on each of them.
     """
 
-    def __init__(self, view: BenchmarkView) -> None:
+    def __init__(self, view: BenchmarkView, info: BuildInfo) -> None:
         b = view.benchmark
         self.view = view
+        self.info = info
         self.benchmark_name = esc(b.name)
         # esc works character by character, so the parts of a text can be escaped apart.
         self.result_tail = esc(f" {b.metric.unit} ({b.metric.name}); target {target(b)}")
@@ -252,6 +255,10 @@ class EntryPages:
             ("Reduction vs baseline", esc(_reduction_text(row, view))),
             ("Stated in the entry", _stated(e, est.flop)),
             ("On the frontier", "yes" if row.on_frontier else "no"),
+            (
+                "Verification tier",
+                f'{esc(row.tier)} <a href="{ENTRY_BASE}{METHODS}#tiers">(what the tiers are)</a>',
+            ),
         ]
         compute_items += settings
         terms = ""
@@ -271,14 +278,16 @@ class EntryPages:
 
         notes = f"<section><h2>Notes</h2>{_paragraphs(e.notes)}</section>" if e.notes else ""
         body = f"""<h1>{esc(e.name)}</h1>
-<p class="lead">{self.benchmark_name}: {compute_tfs} tfs-days by the
+<p class="lead">{self.benchmark_name}: <a href="{ENTRY_BASE}{METHODS}#convention">{compute_tfs}
+tfs-days</a> by the
 <strong>{esc(est.method)}</strong> method; analysis by {analysis}. Source file: {repo}.</p>
 <section><h2>Publication</h2>
 {definitions(pub_items)}</section>
 <section><h2>Result and training data</h2>
 {definitions(result_items)}{definitions(data_items)}</section>
 <section><h2>Compute</h2>
-<p>Formula with the inputs filled in (one multiply-add = 2 FLOP):</p>
+<p>Formula with the inputs filled in (<a href="{ENTRY_BASE}{METHODS}#convention">one
+multiply-add = 2 FLOP</a>):</p>
 <pre class="formula"><code>{esc(est.formula)}</code></pre>
 {terms}{inputs}{definitions(compute_items)}</section>
 <section><h2>Published figures</h2>
@@ -289,9 +298,14 @@ class EntryPages:
 </section>
 """
         crumbs = breadcrumbs_from(self.crumbs_head + crumb(ENTRY_BASE, None, e.name))
-        return page(title=e.name + self.title_tail, base=ENTRY_BASE, body=body, crumbs=crumbs)
+        cite = cite_block(self.info, ENTRY_BASE, (e.benchmark, e.id, file_shown))
+        return page(
+            title=e.name + self.title_tail, base=ENTRY_BASE, body=body, crumbs=crumbs, footer=cite
+        )
 
 
-def entry_page(row: Row, view: BenchmarkView, file_url: str | None, file_shown: str) -> str:
+def entry_page(
+    row: Row, view: BenchmarkView, info: BuildInfo, file_url: str | None, file_shown: str
+) -> str:
     """The page of one entry (EntryPages renders many of one benchmark faster)."""
-    return EntryPages(view)(row, file_url, file_shown)
+    return EntryPages(view, info)(row, file_url, file_shown)

@@ -92,17 +92,49 @@ def _months(value: float) -> str:
     return "∞" if math.isinf(value) else format_sig(value, 2)
 
 
+TWO_POINTS = "none (two points)"
+
+
+def interval(trend: Trend | None) -> str:
+    """The halving time's 95 % interval, 'low–high'; 'none (two points)' for a line through
+    two points, which leaves no scatter to estimate one from; '—' otherwise (the rule of
+    the README's table, outputs.tables.halving_table)."""
+    if trend is None:
+        return DASH
+    if trend.halving_months_low is not None and trend.halving_months_high is not None:
+        return f"{_months(trend.halving_months_low)}–{_months(trend.halving_months_high)}"
+    return TWO_POINTS if trend.n_points == 2 else DASH
+
+
 def months(trend: Trend | None) -> str:
-    """The halving time with its 95 % interval, e.g. '16 months (13–20)'; '—' with no fit."""
+    """The halving time with its 95 % interval, e.g. '16 months (13–20)', or
+    '9.5 months (no interval: two points)'; '—' with no fit."""
     if trend is None or trend.halving_months is None:
         return DASH
     if math.isinf(trend.halving_months):
         return "none: compute did not fall"
     text = f"{_months(trend.halving_months)} months"
-    if trend.halving_months_low is not None and trend.halving_months_high is not None:
-        text += f" ({_months(trend.halving_months_low)}–{_months(trend.halving_months_high)})"
+    spread = interval(trend)
+    if spread == TWO_POINTS:
+        text += " (no interval: two points)"
+    elif spread != DASH:
+        text += f" ({spread})"
     return text
 
 
 def years(value: float) -> str:
     return f"{value:.1f} years"
+
+
+def months_value(trend: Trend | None) -> str:
+    """The halving time alone in months, '∞' when compute did not fall, '—' with no fit."""
+    if trend is None or trend.halving_months is None:
+        return DASH
+    return _months(trend.halving_months)
+
+
+def sort_number(value: float | None) -> str:
+    """A number as the key a sortable table orders by ('' sorts last; JS reads 'Infinity')."""
+    if value is None or math.isnan(value):
+        return ""
+    return "Infinity" if math.isinf(value) else f"{value:.6g}"

@@ -13,7 +13,8 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 # Same shape as the schema's URL rule (algoeff.core.fields), applied again at output time.
@@ -28,11 +29,17 @@ CSP = (
 )
 
 
+FEED_NAME = "feed.xml"
+METHODS = "methods/index.html"
+
+
 def _head(base: str) -> str:
     """The document up to ``<title>`` and from ``</title>`` to the content, for one ``base``."""
     return f"""</title>
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="{base}assets/style.css">
+<link rel="alternate" type="application/atom+xml" title="algoeff: new entries"
+ href="{base}{FEED_NAME}">
 </head>
 <body>
 <a class="skip" href="#main">Skip to the content</a>
@@ -40,7 +47,9 @@ def _head(base: str) -> str:
 <nav aria-label="Site">
 <a class="brand" href="{base}index.html">algoeff</a>
 <a href="{base}index.html#benchmarks">Benchmarks</a>
+<a href="{base}{METHODS}">Methods</a>
 <a href="{base}downloads/index.html">Downloads</a>
+<a href="{base}{FEED_NAME}">Feed</a>
 </nav>
 </header>
 <main id="main">
@@ -60,13 +69,13 @@ _FOOT = """
 <footer class="site-footer">
 <p>Training compute to reach a fixed level of performance, recomputed from each
 analysis' inputs. One multiply-add counts as 2 FLOP; 1 tfs-day = 8.64e16 FLOP.</p>
-</footer>
 """
 
 
 NUM = ' class="num"'
 TABLE_WRAP = "table-wrap"  # the scroll box around every table (style.css)
 STACK = "stack"  # a table whose rows become blocks on a phone (style.css)
+SORTABLE = "sortable"  # a table whose columns sort on a click (assets/tables.js)
 
 
 def esc(text: object) -> str:
@@ -134,27 +143,56 @@ def page(
     trail: Sequence[tuple[str | None, str]] = (),
     scripts: Iterable[str] = (),
     crumbs: str | None = None,
+    footer: str = "",
 ) -> str:
     """A whole HTML document; ``base`` leads back to the site root ('' or '../../').
 
     ``crumbs``, when given, is the breadcrumb list already rendered, in place of ``trail``.
+    ``footer`` is rendered HTML for the end of the footer (the citation block).
     """
     tags = "".join(f'<script src="{esc(base + s)}" defer></script>\n' for s in scripts)
     if crumbs is None:
         crumbs = breadcrumbs(base, trail) if trail else ""
-    parts = (_DOCTYPE, esc(title), _head(base), crumbs, body, _FOOT, tags, "</body>\n</html>\n")
+    parts = (
+        _DOCTYPE,
+        esc(title),
+        _head(base),
+        crumbs,
+        body,
+        _FOOT,
+        footer,
+        "</footer>\n",
+        tags,
+        "</body>\n</html>\n",
+    )
     return "".join(parts)
+
+
+class Cell(NamedTuple):
+    """A rendered cell with the key a sortable table orders it by (a number or ISO date)."""
+
+    html: str
+    sort: str
+
+
+class TableRow(NamedTuple):
+    """A row with attributes for its ``<tr>`` (e.g. ``data-tier``, read by tables.js)."""
+
+    cells: Sequence[str | Cell]
+    attrs: Mapping[str, str]
 
 
 def table(
     caption: str,
     headers: Sequence[str],
-    rows: Iterable[Sequence[str]],
+    rows: Iterable[Sequence[str | Cell] | TableRow],
     *,
     row_header: bool = True,
     numeric: Sequence[int] = (),
     css: str = "",
     stack: bool = False,
+    sortable: bool = False,
+    header_links: Mapping[int, str] | None = None,
 ) -> str:
     """An accessible table inside its own scroll box: caption, scoped header cells, the
     first cell a row header.
@@ -170,26 +208,41 @@ def table(
     cells left out (style.css, class ``stack``; each cell carries its header in
     ``data-label``). For tables with long text beside short numbers, whose rows
     would otherwise grow tall and mostly blank on a narrow screen.
+
+    ``sortable``: assets/tables.js turns each column header into a button that sorts the
+    rows; a ``Cell`` gives the key (``data-sort``), other cells sort by their text.
+    ``header_links``: column index -> a link (relative) that explains that column.
     """
-    classes = " ".join(c for c in (css, STACK if stack else "") if c)
+    classes = " ".join(c for c in (css, STACK if stack else "", SORTABLE if sortable else "") if c)
     cls = f' class="{esc(classes)}"' if classes else ""
     labels = [f' data-label="{esc(h)}"' if stack else "" for h in headers]
+    links = header_links or {}
     head = "".join(
-        f'<th scope="col"{NUM if i in numeric else ""}>{esc(h)}</th>' for i, h in enumerate(headers)
+        f'<th scope="col"{NUM if i in numeric else ""}>'
+        + (link(links[i], h) if i in links else esc(h))
+        + "</th>"
+        for i, h in enumerate(headers)
     )
     lines = [
         f'<div class="{TABLE_WRAP}"><table{cls}>\n<caption>{esc(caption)}</caption>\n'
         f"<thead><tr>{head}</tr></thead>\n<tbody>"
     ]
     for row in rows:
+        tr = "<tr>"
+        if isinstance(row, TableRow):
+            tr = "<tr" + "".join(f' {k}="{esc(v)}"' for k, v in row.attrs.items()) + ">"
+            row = row.cells
         cells = []
         for i, cell in enumerate(row):
             attrs = (NUM if i in numeric else "") + (labels[i] if i < len(labels) else "")
+            if isinstance(cell, Cell):
+                attrs += f' data-sort="{esc(cell.sort)}"'
+                cell = cell.html
             if i == 0 and row_header:
                 cells.append(f'<th scope="row"{attrs}>{cell}</th>')
             else:
                 cells.append(f"<td{attrs}>{cell}</td>")
-        lines.append(f"<tr>{''.join(cells)}</tr>")
+        lines.append(f"{tr}{''.join(cells)}</tr>")
     lines.append("</tbody></table></div>\n")
     return "\n".join(lines)
 
