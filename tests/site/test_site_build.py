@@ -415,7 +415,9 @@ def test_entry_page_shows_the_analysis(bundled_site: BuiltSite) -> None:
     if any(p["convention"] == "multiply-add=1" for p in entry["published"]):
         assert "× 2 (the source counted a multiply-add once)" in text
     # Pinned to the built commit, not to the moving main branch.
-    pinned = build.DEFAULT_REPO_URL.replace("/main/", f"/{bundled_site.data['build_commit']}/")
+    commit = bundled_site.data["build_commit"]
+    ref = "main" if commit == "unknown" else commit  # 'unknown' only where git cannot run
+    pinned = build.DEFAULT_REPO_URL.replace("/main/", f"/{ref}/")
     assert f'href="{pinned}{row["path"]}"' in text
     for source in entry["sources"]:
         assert f'id="source-{source["id"]}"' in text
