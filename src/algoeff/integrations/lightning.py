@@ -19,15 +19,13 @@ e.g. ``val_loss`` as passed to ``self.log``) go to ``meter.evaluate``. Needs the
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import torch
 from lightning.pytorch import Callback  # type: ignore[import-not-found,unused-ignore]
 from torch import nn
 
-from algoeff.core.units import Direction
-from algoeff.measure.meter import ComputeMeter
+from algoeff.integrations.options import MeterOptions, batch_rows
 
 __all__ = ["ComputeMeterCallback"]
 
@@ -46,40 +44,15 @@ class _Steps(nn.Module):
         return (getattr(type(self.module), name)(self.module, *args, **kwargs),)
 
 
-def _rows(batch: Any) -> int:
-    leaves = torch.utils._pytree.tree_flatten(batch)[0]
-    for value in leaves:
-        if isinstance(value, torch.Tensor) and value.dim() > 0:
-            return int(value.shape[0])
-    return 1
-
-
-class ComputeMeterCallback(Callback):  # type: ignore[misc,unused-ignore]  # Any without the extra
+class ComputeMeterCallback(MeterOptions, Callback):  # type: ignore[misc,unused-ignore]  # Any without the extra
     """Meters every training batch of a Lightning ``Trainer``; ``meter`` after ``fit``.
 
     Arguments as ``ComputeMeter``'s (``metric`` and ``threshold`` together or neither;
     ``log_path`` needs them).
     """
 
-    def __init__(
-        self,
-        *,
-        metric: str | None = None,
-        threshold: float | None = None,
-        direction: Direction = "higher",
-        log_path: str | Path | None = None,
-        overwrite: bool = False,
-        seed: int | None = None,
-    ) -> None:
-        self.options: dict[str, Any] = {
-            "metric": metric,
-            "threshold": threshold,
-            "direction": direction,
-            "log_path": log_path,
-            "overwrite": overwrite,
-            "seed": seed,
-        }
-        self.meter: ComputeMeter | None = None
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
         self._step: Any = None
         self._module: Any = None
 
@@ -88,13 +61,15 @@ class ComputeMeterCallback(Callback):  # type: ignore[misc,unused-ignore]  # Any
         for name in _ROUTED:
             setattr(pl_module, name, _route(steps, name))
         self._module = pl_module
-        self.meter = ComputeMeter(steps, **self.options)
+        self.start_meter(steps)
 
     def on_train_batch_start(
         self, trainer: Any, pl_module: Any, batch: Any, batch_idx: int
     ) -> None:
         if self.meter is not None:
-            self._step = self.meter.step(examples=_rows(batch))
+            self._step = self.meter.step(
+                examples=batch_rows(torch.utils._pytree.tree_flatten(batch)[0])
+            )
             self._step.__enter__()
 
     def on_train_batch_end(

@@ -17,66 +17,37 @@ Needs the ``hf`` extra (``transformers>=4.40``).
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-import torch
 from torch import nn
 from transformers import TrainerCallback  # type: ignore[import-not-found,unused-ignore]
 
-from algoeff.core.units import Direction
-from algoeff.measure.meter import ComputeMeter
+from algoeff.integrations.options import MeterOptions, batch_rows
 
 __all__ = ["ComputeMeterCallback", "batch_rows"]
 
 
-def batch_rows(args: tuple[Any, ...], kwargs: dict[str, Any]) -> int:
-    """Rows of a model call's batch: the first dimension of its first tensor input."""
-    for value in (*args, *kwargs.values()):
-        if isinstance(value, torch.Tensor) and value.dim() > 0:
-            return int(value.shape[0])
-    return 1
-
-
-class ComputeMeterCallback(TrainerCallback):  # type: ignore[misc,unused-ignore]  # Any without the extra
+class ComputeMeterCallback(MeterOptions, TrainerCallback):  # type: ignore[misc,unused-ignore]  # Any without the extra
     """Meters every optimizer step of a ``transformers.Trainer``; ``meter`` after training.
 
     Arguments as ``ComputeMeter``'s (``metric`` and ``threshold`` together or neither;
     ``log_path`` needs them).
     """
 
-    def __init__(
-        self,
-        *,
-        metric: str | None = None,
-        threshold: float | None = None,
-        direction: Direction = "higher",
-        log_path: str | Path | None = None,
-        overwrite: bool = False,
-        seed: int | None = None,
-    ) -> None:
-        self.options: dict[str, Any] = {
-            "metric": metric,
-            "threshold": threshold,
-            "direction": direction,
-            "log_path": log_path,
-            "overwrite": overwrite,
-            "seed": seed,
-        }
-        self.meter: ComputeMeter | None = None
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
         self._step: Any = None
         self._rows = 0
         self._handle: Any = None
 
     def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         model: nn.Module = kwargs["model"]
-        seed = self.options["seed"] if self.options["seed"] is not None else args.seed
-        self.meter = ComputeMeter(model, **{**self.options, "seed": seed})
+        self.start_meter(model, default_seed=args.seed)
         self._handle = model.register_forward_pre_hook(self._count_rows, with_kwargs=True)
 
     def _count_rows(self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         if self._step is not None:
-            self._rows += batch_rows(args, kwargs)
+            self._rows += batch_rows((*args, *kwargs.values()))
 
     def on_step_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         if self.meter is None:
