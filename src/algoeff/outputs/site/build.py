@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from algoeff.core.errors import InputError, MissingExtraError, Problem, ProblemsError
+from algoeff.core.errors import InputError, Problem, ProblemsError
 from algoeff.core.files import display_path
 from algoeff.dataset.derive import BenchmarkView, derive
 from algoeff.dataset.load import Dataset, load_dataset
@@ -70,7 +70,9 @@ def plotly_js() -> bytes:
     """Plotly's basic bundle, shipped with algoeff (served locally, no CDN)."""
     bundle = resources.files("algoeff.outputs.site") / "assets" / PLOTLY_BUNDLE
     if not bundle.is_file():  # a broken install: the wheel always carries it
-        raise MissingExtraError("plotly", "site", "algoeff site build")
+        raise InputError(
+            f"algoeff's site assets are missing ({PLOTLY_BUNDLE}); reinstall algoeff"
+        )
     return bundle.read_bytes()
 
 
