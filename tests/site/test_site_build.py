@@ -32,7 +32,7 @@ from site_fixtures import (
 )
 
 from algoeff.cli import cli
-from algoeff.core.errors import InputError, MissingExtraError, ProblemsError
+from algoeff.core.errors import InputError, ProblemsError
 from algoeff.dataset.checks import clean_audit
 from algoeff.dataset.derive import derive
 from algoeff.dataset.load import load_dataset
@@ -449,7 +449,7 @@ def test_bad_dataset_is_refused_and_nothing_is_written(tmp_path: Path) -> None:
 def test_plotly_bundle_ships_with_algoeff(monkeypatch: pytest.MonkeyPatch) -> None:
     """The chart bundle is Plotly's basic partial bundle inside algoeff, under 1.3 MB (the full
     plotly.min.js is 4.8 MB), so the site needs no plotly package; a broken install that lost
-    it names the extra."""
+    it says to reinstall."""
     bundle = build.plotly_js()
     assert len(bundle) < 1_300_000
     assert b"plotly.js (basic - minified) v" in bundle[:200]
@@ -462,7 +462,7 @@ def test_plotly_bundle_ships_with_algoeff(monkeypatch: pytest.MonkeyPatch) -> No
             return False
 
     monkeypatch.setattr(build.resources, "files", lambda _package: Missing())
-    with pytest.raises(MissingExtraError, match=r"algoeff\[site\]"):
+    with pytest.raises(InputError, match=r"plotly-basic.min.js\); reinstall algoeff"):
         build.plotly_js()
 
 
