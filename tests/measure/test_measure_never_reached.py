@@ -21,7 +21,7 @@ def test_final_record_gives_the_total_when_never_reached(tmp_path: Path) -> None
     final = read_runlog(log).final
     assert final is not None
     result = CliRunner().invoke(measure, [str(log)])
-    assert result.exit_code == 1
+    assert result.exit_code == 3
     assert "NEVER REACHED" in result.output
     shown = f"{format_flop(final.training_flop)} FLOP trained in all, from the final record"
     assert shown in result.output

@@ -73,7 +73,7 @@ def test_json_report(tmp_path: Path) -> None:
 def test_options_override_the_header(tmp_path: Path) -> None:
     result = run(*three_seeds(tmp_path), "--threshold", "0.88", "--json")
     assert [r["evaluation"] for r in json.loads(result.output)["runs"]] == [3, 4, None]
-    assert result.exit_code == 1
+    assert result.exit_code == 3
 
 
 def test_interpolation_is_stated(tmp_path: Path) -> None:
@@ -94,7 +94,7 @@ def test_a_log_that_never_reaches_is_reported_and_fails(tmp_path: Path) -> None:
     good = write_log(tmp_path / "good.jsonl", [0.5, 0.9])
     bad = write_log(tmp_path / "bad.jsonl", [0.5, 0.6, 0.75])
     result = run(good, bad)
-    assert result.exit_code == 1
+    assert result.exit_code == 3
     assert "bad.jsonl: NEVER REACHED acc >= 0.8 (best 0.75 in 3 evaluations" in result.output
     assert "n=1 of 2: mean 1.50e+04 FLOP" in result.output
 

@@ -21,7 +21,7 @@ import click
 from algoeff.cli.common import json_option, print_json
 from algoeff.core.files import display_path
 from algoeff.core.units import Direction, format_flop, format_sig
-from algoeff.measure.entry import write_measured_entry
+from algoeff.measure.entry import write_measured_entry, write_mlperf_entry
 from algoeff.measure.report import (
     HeadersDisagreeError,
     MlperfReport,
@@ -32,7 +32,7 @@ from algoeff.measure.report import (
 )
 from algoeff.model.hardware import TRAINING_PRECISIONS
 from algoeff.model.methods.hardware import DEFAULT_UTILIZATION
-from algoeff.model.mlperf import is_mlperf_log
+from algoeff.model.mlperf import MissingTargetError, is_mlperf_log
 from algoeff.model.runlog import RULE_TEXT, Rule, Spread
 
 _MLPERF_OPTIONS = (
@@ -45,7 +45,13 @@ _MLPERF_OPTIONS = (
     "precision",
     "peak_tflop_per_s",
     "utilization",
+    "flop_source",
 )
+
+# Exit statuses, documented in docs/measuring-training.md: 0 every run reached the target;
+# 1 a data problem (unreadable log, logs of different benchmarks: AlgoeffError); 2 a usage
+# error (click's; also a missing threshold); 3 a run did not reach the target.
+NOT_REACHED = 3
 
 
 def _sign(direction: str) -> str:
@@ -65,7 +71,7 @@ def _num(value: float | None) -> str:
 @click.option(
     "--direction",
     type=click.Choice(["higher", "lower"]),
-    help="higher: metric >= threshold (default: the log header's).",
+    help="higher: metric >= threshold (default: the log header's; MLPerf: by benchmark).",
 )
 @click.option(
     "--interpolate",
@@ -114,6 +120,10 @@ def _num(value: float | None) -> str:
     help="MLPerf: training FLOP per example (forward + backward), for the counted figure.",
 )
 @click.option(
+    "--flop-source",
+    help="MLPerf --emit-analysis: how --flop-per-example was counted (command, model file).",
+)
+@click.option(
     "--train-samples",
     type=float,
     help="MLPerf: examples per epoch, when the log has no train_samples.",
@@ -157,8 +167,9 @@ def measure(
     **options: Any,
 ) -> None:
     """Compute-to-target from run logs: the training FLOP at the first evaluation at or
-    beyond the threshold. Several logs (seeds) give mean, sd, min, max and n. Exit
-    status 1 when a log never reaches the threshold.
+    beyond the threshold. Several logs (seeds) give mean, sd, min, max and n. MLPerf
+    Training result logs are detected; their spread is over the runs MLPerf scores. Exit
+    status 3 when a run does not reach the threshold, 1 for a data problem, 2 for usage.
 
     \b
     Example:
@@ -174,17 +185,10 @@ def measure(
     if len(kinds) > 1:
         raise click.UsageError("give either algoeff run logs or MLPerf logs, not both")
     if kinds == {True}:
-        if emit is not None:
-            raise click.UsageError(
-                "--emit-analysis reads algoeff run logs; for an MLPerf log state the figures "
-                "in a hardware or operations entry"
-            )
-        mlperf = mlperf_report(list(logs), threshold, direction or "higher", rule, **mlperf_opts)
-        if as_json:
-            print_json(mlperf.as_dict())
-        else:
-            _print_mlperf(mlperf)
-        raise SystemExit(0 if mlperf.all_reached else 1)
+        _measure_mlperf(
+            list(logs), threshold, direction, rule, as_json, emit, force, mlperf_opts, options
+        )
+        return
     given = [k for k, v in mlperf_opts.items() if v is not None]
     if given:
         raise click.UsageError(f"--{given[0].replace('_', '-')} applies to MLPerf logs only")
@@ -218,7 +222,40 @@ def measure(
             if placeholders:
                 click.echo(f"edit before submitting: {', '.join(placeholders)}")
     if report.never:
-        raise SystemExit(1)
+        raise SystemExit(NOT_REACHED)
+
+
+def _measure_mlperf(
+    logs: list[Path],
+    threshold: float | None,
+    direction: Direction | None,
+    rule: Rule,
+    as_json: bool,
+    emit: Path | None,
+    force: bool,
+    mlperf_opts: dict[str, Any],
+    options: dict[str, Any],
+) -> None:
+    flop_source = mlperf_opts.pop("flop_source")
+    try:
+        mlperf = mlperf_report(logs, threshold, direction, rule, **mlperf_opts)
+    except MissingTargetError as exc:
+        raise click.UsageError(str(exc)) from None
+    if as_json:
+        print_json(mlperf.as_dict())
+    else:
+        _print_mlperf(mlperf)
+    if emit is not None:
+        entry, placeholders = write_mlperf_entry(
+            emit, mlperf, logs, flop_source=flop_source, force=force, **options
+        )
+        if not as_json:
+            flop = format_flop(entry.compute.training_flop or 0)
+            click.echo(f"wrote {display_path(emit)} ({flop} FLOP, {len(logs)} log(s))")
+            if placeholders:
+                click.echo(f"edit before submitting: {', '.join(placeholders)}")
+    if not mlperf.all_reached:
+        raise SystemExit(NOT_REACHED)
 
 
 def _print_spread(label: str, stats: Spread) -> None:
@@ -258,17 +295,36 @@ def _print(report: RunLogReport) -> None:
     _print_spread(f"n={stats.n}" + (f" of {n_logs}" if stats.n != n_logs else "") + ":", stats)
 
 
+def _exact(value: float | None) -> str:
+    """A metric as logged (shortest exact repr): 0.7589 must not print as 0.759."""
+    return "-" if value is None else repr(float(value))
+
+
 def _print_mlperf(report: MlperfReport) -> None:
     click.echo(f"MLPerf compute-to-target ({RULE_TEXT[report.rule]})")
+    shown_target = None
     for r in report.rows:
-        head = f"  {r.log}" + (f" ({r.benchmark})" if r.benchmark else "")
+        target = (r.benchmark, r.threshold, r.direction)
+        if target != shown_target:
+            shown_target = target
+            click.echo(
+                f"  {r.benchmark or 'benchmark not logged'}: eval_accuracy "
+                f"{_sign(r.direction)} {_exact(r.threshold)} (target from {r.threshold_from}; "
+                f"direction from {r.direction_from}; epoch_num counts {r.counts})"
+            )
+        head = f"  {r.log}" + ("" if r.scored else " [not scored]")
+        state = "" if r.complete else " INCOMPLETE (no run_stop: the log was cut off)"
         if not r.reached:
-            click.echo(f"{head}: NEVER REACHED the target (best {_num(r.best_accuracy)})")
+            best = "no evaluation" if r.best_accuracy is None else f"best {_exact(r.best_accuracy)}"
+            click.echo(f"{head}: NEVER REACHED the target ({best}){state}")
             continue
+        epochs = "" if r.epochs_to_target is None else f" ({_num(r.epochs_to_target)} epochs)"
+        tokens = "" if r.tokens_to_target is None else f" ({_num(r.tokens_to_target)} tokens)"
         click.echo(
-            f"{head}: eval_accuracy {r.eval_accuracy:g} at evaluation {r.evaluation}, "
-            f"{_num(r.samples_to_target)} samples, {_num(r.seconds_to_target)} s "
-            f"after run_start (run_stop - run_start: {_num(r.run_seconds)} s)"
+            f"{head}: eval_accuracy {_exact(r.eval_accuracy)} at evaluation {r.evaluation}, "
+            f"{_num(r.samples_to_target)} samples{epochs}{tokens}, "
+            f"{_num(r.seconds_to_target)} s after run_start (run_stop - run_start: "
+            f"{_num(r.run_seconds)} s){state}"
         )
         if r.counted_flop is not None:
             click.echo(
@@ -282,6 +338,14 @@ def _print_mlperf(report: MlperfReport) -> None:
             )
         elif r.hardware_missing:
             click.echo(f"    hardware: not computed ({r.hardware_missing})")
+    n = sum(r.scored for r in report.rows)
+    if n != len(report.rows):
+        click.echo(
+            f"scored as MLPerf does: {n} of {len(report.rows)} runs (fastest and slowest dropped)"
+        )
+    if report.epochs is not None:
+        e = report.epochs
+        click.echo(f"epochs to target: n={e.n} mean {e.mean:.6g}, min {e.min:g}, max {e.max:g}")
     for label, stats in (("counted", report.counted), ("hardware", report.hardware)):
         if stats is not None:
             _print_spread(f"{label}: n={stats.n}", stats)

@@ -8,22 +8,22 @@ data (``as_dict()`` for JSON); `algoeff measure` prints them.
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from algoeff.core.errors import InputError
-from algoeff.core.files import display_path
+from algoeff.core.errors import InputError, ProblemsError
+from algoeff.core.files import display_path, read_text
 from algoeff.core.units import Direction
 from algoeff.model.hardware import load_hardware
 from algoeff.model.methods.hardware import DEFAULT_UTILIZATION
 from algoeff.model.mlperf import (
-    analyse,
+    analyse_files,
     counted_flop,
     hardware_flop,
     match_chip,
-    read_mlperf,
-    read_system_json,
+    scored_runs,
 )
 from algoeff.model.runlog import (
     RULE_TEXT,
@@ -35,6 +35,20 @@ from algoeff.model.runlog import (
     read_runlog,
     spread,
 )
+
+
+def read_system_json(path: Path) -> dict[str, Any]:
+    """An MLPerf system description (systems/<name>.json); its number_of_nodes and so on."""
+    shown = display_path(path)
+    try:
+        data = json.loads(read_text(path))
+    except ProblemsError as exc:
+        raise InputError(str(exc.problems[0])) from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{shown}: line {exc.lineno}: is not JSON ({exc.msg})") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{shown}: is not a JSON object (expected a system description)")
+    return data
 
 
 class HeadersDisagreeError(InputError):
@@ -168,19 +182,30 @@ def runlog_report(
 
 @dataclass(frozen=True)
 class MlperfRow:
-    """One MLPerf log: where it reached the target and the figures computed from it."""
+    """One MLPerf run: where it reached the target and the figures computed from it."""
 
     log: str
     benchmark: str | None
+    direction: Direction
+    direction_from: str
+    threshold: float
+    threshold_from: str
+    counts: str  # what the log's epoch_num counts: epochs, samples or tokens
     reached: bool
+    complete: bool  # run_stop logged; False: the log was cut off
+    scored: bool  # among the runs MLPerf averages (fastest and slowest dropped)
     evaluation: int | None
     eval_accuracy: float | None
     best_accuracy: float | None
     samples_to_target: float | None
+    epochs_to_target: float | None
+    tokens_to_target: float | None
     seconds_to_target: float | None
     run_seconds: float | None
     status: str | None
     global_batch_size: float | None
+    train_samples: float | None
+    division: str | None
     platform: str | None
     accelerators: int | None
     accelerator: str | None
@@ -196,10 +221,10 @@ class MlperfRow:
 @dataclass(frozen=True)
 class MlperfReport:
     rows: list[MlperfRow]
-    counted: Spread | None
-    hardware: Spread | None
-    threshold: float | None
-    direction: Direction
+    counted: Spread | None  # over the scored runs
+    hardware: Spread | None  # over the scored runs
+    samples: Spread | None  # samples to target over the scored runs
+    epochs: Spread | None  # epochs to target over the scored runs
     rule: Rule
     flop_per_example: float | None
 
@@ -208,22 +233,25 @@ class MlperfReport:
         return all(r.reached for r in self.rows)
 
     def as_dict(self) -> dict[str, Any]:
+        n = sum(r.scored for r in self.rows)
         return {
             "format": "mlperf",
-            "threshold": self.threshold,
-            "direction": self.direction,
             "rule": self.rule,
             "flop_per_example": self.flop_per_example,
             "runs": [asdict(r) for r in self.rows],
-            "counted_flop": spread_dict(self.counted, len(self.rows)),
-            "hardware_flop": spread_dict(self.hardware, len(self.rows)),
+            "scored": "MLPerf's: all runs but the fastest and the slowest (of 3 or more)",
+            "samples_to_target": spread_dict(self.samples, n),
+            "epochs_to_target": spread_dict(self.epochs, n),
+            "counted_flop": spread_dict(self.counted, n),
+            "hardware_flop": spread_dict(self.hardware, n),
         }
 
 
 def mlperf_peak(
     logged: str | None, chip: str | None, precision: str | None, peak_tflop_per_s: float | None
 ) -> tuple[float | None, str | None, str]:
-    """Peak FLOP/s per accelerator and its label, or None, None and why it is unknown."""
+    """Peak FLOP/s per accelerator and its label, or None, None and why it is unknown
+    (an accelerator missing from the hardware table only loses this figure)."""
     if peak_tflop_per_s is not None:
         return peak_tflop_per_s * 1e12, f"stated {peak_tflop_per_s:g} TFLOP/s", ""
     name = chip or logged
@@ -232,15 +260,19 @@ def mlperf_peak(
     if precision is None:
         return None, None, "pass --precision (the log does not say which tensor-core rate ran)"
     table = load_hardware()
-    found = table.find(chip).name if chip else match_chip(table, name)
-    peak = table.peak_flop_per_s(found, precision)
+    found = table.find(chip).name if chip else None  # a mistyped --chip is the user's to fix
+    try:
+        found = found or match_chip(table, name)
+        peak = table.peak_flop_per_s(found, precision)
+    except InputError as exc:
+        return None, None, str(exc)
     return peak, f"{found} {precision} {peak / 1e12:g} TFLOP/s", ""
 
 
 def mlperf_report(
     paths: list[Path],
     threshold: float | None = None,
-    direction: Direction = "higher",
+    direction: Direction | None = None,
     rule: Rule = "first",
     *,
     flop_per_example: float | None = None,
@@ -253,16 +285,16 @@ def mlperf_report(
     utilization: float | None = None,
 ) -> MlperfReport:
     """Compute-to-target of MLPerf logs: the counted figure (``flop_per_example`` x samples)
-    and the hardware one (accelerators x seconds x peak x utilization) where known."""
+    and the hardware one (accelerators x seconds x peak x utilization) where known. Spreads
+    are over the runs MLPerf scores (``scored_runs``); every run is a row."""
     system = read_system_json(system_json) if system_json is not None else None
-    runs = [
-        analyse(read_mlperf(p), threshold, direction, rule, train_samples, system) for p in paths
-    ]
+    runs = analyse_files(paths, threshold, direction, rule, train_samples, system, accelerators)
+    scored = scored_runs(runs)
     util = DEFAULT_UTILIZATION if utilization is None else utilization
     rows: list[MlperfRow] = []
-    for run in runs:
+    for run, kept in zip(runs, scored, strict=True):
         c = run.crossing
-        count = accelerators if accelerators is not None else run.system.accelerators
+        count = run.system.accelerators
         peak, peak_label, why = mlperf_peak(run.system.chip, chip, precision, peak_tflop_per_s)
         hardware = None
         if c.reached and count is not None and peak is not None:
@@ -271,17 +303,28 @@ def mlperf_report(
             why = "accelerator count unknown: pass --accelerators or --system-json"
         rows.append(
             MlperfRow(
-                log=display_path(run.path),
+                log=run.shown,
                 benchmark=run.benchmark,
+                direction=run.direction,
+                direction_from=run.direction_from,
+                threshold=run.threshold,
+                threshold_from=run.threshold_from,
+                counts=run.counts,
                 reached=c.reached,
+                complete=run.complete,
+                scored=kept,
                 evaluation=c.evaluation,
                 eval_accuracy=c.metric_value,
                 best_accuracy=c.best_metric,
                 samples_to_target=run.samples_to_target,
+                epochs_to_target=run.epochs_to_target,
+                tokens_to_target=run.tokens_to_target,
                 seconds_to_target=run.seconds_to_target,
                 run_seconds=run.run_seconds,
                 status=run.status,
                 global_batch_size=run.global_batch_size,
+                train_samples=run.train_samples,
+                division=run.division,
                 platform=run.system.platform,
                 accelerators=count,
                 accelerator=run.system.chip,
@@ -294,12 +337,13 @@ def mlperf_report(
                 hardware_missing=None if hardware is not None or not c.reached else why,
             )
         )
+    kept_rows = [r for r in rows if r.scored]
     return MlperfReport(
         rows=rows,
-        counted=spread(r.counted_flop for r in rows if r.counted_flop is not None),
-        hardware=spread(r.hardware_flop for r in rows if r.hardware_flop is not None),
-        threshold=threshold,
-        direction=direction,
+        counted=spread(r.counted_flop for r in kept_rows if r.counted_flop is not None),
+        hardware=spread(r.hardware_flop for r in kept_rows if r.hardware_flop is not None),
+        samples=spread(r.samples_to_target for r in kept_rows if r.samples_to_target is not None),
+        epochs=spread(r.epochs_to_target for r in kept_rows if r.epochs_to_target is not None),
         rule=rule,
         flop_per_example=flop_per_example,
     )

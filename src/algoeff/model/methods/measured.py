@@ -8,19 +8,27 @@ that straddle it. Several logs (seeds) give the value as their mean and the
 range as their minimum and maximum: the spread across seeds is the
 uncertainty a reader can see, not a confidence interval.
 
+With ``format: mlperf`` the logs are MLPerf Training result logs (``algoeff.model.mlperf``,
+one per run of a submission): each gives the samples trained up to its first
+``eval_accuracy`` at the target, times ``flop_per_example`` (training FLOP per sample,
+counted on a model definition: the log counts samples, not FLOP). The value and range
+are over the runs MLPerf scores: all but the fastest and the slowest by run time.
+
 Because the figure is recomputed from the logs on every ``algoeff check``, an
 edited log no longer matches the entry's stated ``training_flop``.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import Annotated, Literal, Self
 
 from pydantic import AfterValidator, Field, model_validator
 
-from algoeff.core.fields import Bound, FiniteFloat, PositiveFloat, StrictModel, Text
+from algoeff.core.fields import Bound, FiniteFloat, LongText, PositiveFloat, StrictModel, Text
 from algoeff.model.methods.base import ComputeMethod, MethodContext, Tier, fmt
+from algoeff.model.mlperf import cached_mlperf_runs, scored_runs
 from algoeff.model.runlog import RULE_TEXT, Crossing, cached_runlog, log_crossing
 
 
@@ -47,10 +55,29 @@ class MeasuredRun(StrictModel):
     log: LogPath
     evaluation: int = Field(ge=1, description="index of the first evaluation at the threshold")
     metric_value: FiniteFloat = Field(description="the metric at that evaluation")
-    examples: PositiveFloat = Field(description="training examples seen up to the target")
-    steps: PositiveFloat = Field(description="optimizer steps up to the target")
+    examples: PositiveFloat = Field(
+        description="training examples (MLPerf: samples) seen up to the target"
+    )
+    steps: PositiveFloat | None = Field(
+        default=None,
+        description="optimizer steps up to the target (required for run logs; MLPerf logs "
+        "do not count them)",
+    )
     training_flop: PositiveFloat = Field(description="this run's compute-to-target, FLOP")
     flop_per_example: PositiveFloat = Field(description="training_flop / examples")
+    epochs: PositiveFloat | None = Field(
+        default=None, description="MLPerf: examples / the log's train_samples, where known"
+    )
+    run_seconds: PositiveFloat | None = Field(
+        default=None, description="MLPerf: run_stop - run_start, the time MLPerf scores"
+    )
+    seconds_to_target: PositiveFloat | None = Field(
+        default=None, description="MLPerf: run_start to the evaluation at the target"
+    )
+    scored: bool = Field(
+        default=True,
+        description="MLPerf: among the runs MLPerf averages (all but the fastest and slowest)",
+    )
 
 
 class Measured(ComputeMethod):
@@ -67,7 +94,14 @@ class Measured(ComputeMethod):
     logs: list[LogPath] = Field(
         min_length=1, description="run logs (one per seed), relative to the entry file"
     )
-    metric: Text = Field(description="metric name in the logs' evaluation records")
+    format: Literal["runlog", "mlperf"] = Field(
+        default="runlog",
+        description="runlog: algoeff run logs (ComputeMeter); mlperf: MLPerf Training result "
+        "logs, one per run of one submission",
+    )
+    metric: Text = Field(
+        description="metric name in the logs' evaluation records (MLPerf: eval_accuracy)"
+    )
     threshold: FiniteFloat = Field(description="the level the metric must reach")
     direction: Literal["higher", "lower"] = Field(
         default="higher", description="higher: metric >= threshold; lower: metric <= threshold"
@@ -80,31 +114,95 @@ class Measured(ComputeMethod):
     runs: list[MeasuredRun] = Field(
         default_factory=list, description="stated crossing of each log, in the order of logs"
     )
+    flop_per_example: PositiveFloat | None = Field(
+        default=None,
+        description="MLPerf: training FLOP per sample (forward + backward), FLOP/sample",
+    )
+    flop_per_example_source: LongText | None = Field(
+        default=None, description="MLPerf: how flop_per_example was counted, and on what"
+    )
 
     @model_validator(mode="after")
     def _runs_match_logs(self) -> Self:
         if len(set(self.logs)) != len(self.logs):
             raise ValueError("logs lists a file twice")
-        if self.runs and [r.log for r in self.runs] != self.logs:
+        mlperf = self.format == "mlperf"
+        stated = [r.log for r in self.runs]
+        # MLPerf: a run that never reached the target (and so is not scored) has no crossing.
+        wanted = [log for log in self.logs if log in stated] if mlperf else self.logs
+        if self.runs and stated != wanted:
             raise ValueError("runs must give one crossing per log, in the order of logs")
+        if mlperf and (self.flop_per_example is None or self.flop_per_example_source is None):
+            raise ValueError(
+                "format mlperf needs flop_per_example and flop_per_example_source (the logs "
+                "count samples, not FLOP)"
+            )
+        if not mlperf and self.flop_per_example is not None:
+            raise ValueError("flop_per_example is for format mlperf (run logs count FLOP)")
+        if not mlperf and any(r.steps is None for r in self.runs):
+            raise ValueError("runs: steps is required for run logs")
         return self
 
     @property
     def _sign(self) -> str:
         return ">=" if self.direction == "higher" else "<="
 
-    def crossings(self, context: MethodContext) -> list[tuple[str, Crossing]]:
-        """Each log's crossing, recomputed; raises ValueError when a log is unusable."""
+    def _paths(self, context: MethodContext) -> list[Path]:
         if context.entry_dir is None:
             raise LookupError("a measured entry needs its folder to find its run logs")
         base = context.entry_dir.resolve()
-        out = []
+        paths = []
         for name in self.logs:
             path = (base / name).resolve()
             if not path.is_relative_to(base):
                 raise ValueError(f"{name}: the run log lies outside the entry's folder")
+            paths.append(Path(path))
+        return paths
+
+    def _mlperf(self, context: MethodContext) -> list[tuple[str, Crossing, bool]]:
+        """Each MLPerf log's crossing in FLOP, and whether MLPerf scores the run."""
+        runs = cached_mlperf_runs(
+            tuple(self._paths(context)), self.threshold, self.direction, self.rule
+        )
+        if len(runs) != len(self.logs):
+            raise ValueError(
+                f"the {len(self.logs)} logs hold {len(runs)} runs; give one run per file"
+            )
+        fpe = self.flop_per_example or 0.0
+        out = []
+        for name, run, kept in zip(self.logs, runs, scored_runs(runs), strict=True):
+            c = run.crossing
+            if c.reached and c.training_flop is not None:
+                c = replace(c, training_flop=c.training_flop * fpe, hardware_flop=None, steps=None)
+            out.append((name, c, kept))
+        for name, c, kept in out:
+            if kept and not c.reached:
+                best = "no evaluation" if c.best_metric is None else f"best {c.best_metric!r}"
+                raise ValueError(
+                    f"{name}: never reached {self.metric} {self._sign} {self.threshold:g} "
+                    f"({best}); a run MLPerf scores must reach it"
+                )
+        scored = {name: kept for name, _, kept in out}
+        for i, stated in enumerate(self.runs):
+            kept = scored[stated.log]
+            if stated.scored != kept:
+                raise ValueError(
+                    f"runs.{i}.scored: states {stated.scored} but by run time MLPerf "
+                    f"{'scores' if kept else 'drops'} {stated.log}"
+                )
+        return out
+
+    def crossings(self, context: MethodContext) -> list[tuple[str, Crossing]]:
+        """The crossing of each run the value is taken over (MLPerf: the scored runs),
+        recomputed; raises ValueError when a log is unusable."""
+        if self.format == "mlperf":
+            found = self._mlperf(context)
+            self._check_stated([(n, c) for n, c, _ in found])
+            return [(n, c) for n, c, kept in found if kept]
+        out = []
+        for name, path in zip(self.logs, self._paths(context), strict=True):
             crossing = log_crossing(
-                cached_runlog(Path(path)), self.metric, self.threshold, self.direction, self.rule
+                cached_runlog(path), self.metric, self.threshold, self.direction, self.rule
             )
             if not crossing.reached:
                 best = crossing.best_metric
@@ -119,12 +217,17 @@ class Measured(ComputeMethod):
 
     def _check_stated(self, crossings: list[tuple[str, Crossing]]) -> None:
         """Each stated crossing against its log; the message also gives the recomputed total."""
-        values = [c.training_flop or 0.0 for _, c in crossings]
+        crossings = [(n, c) for n, c in crossings if c.reached]
+        values = [c.training_flop or 0.0 for _, c in crossings] or [0.0]
         total = (
             f"the logs give training_flop {sum(values) / len(values):.4g} "
             f"(stated {self.training_flop or 0:.4g})"
         )
-        for i, (stated, (_, got)) in enumerate(zip(self.runs, crossings, strict=True)):
+        by_name = dict(crossings)
+        for i, stated in enumerate(self.runs):
+            got = by_name.get(stated.log)
+            if got is None:
+                continue  # an MLPerf run that did not reach the target, and is not scored
             assert got.training_flop is not None
             if stated.evaluation != got.evaluation:
                 raise ValueError(
@@ -157,6 +260,15 @@ class Measured(ComputeMethod):
                     f"{fmt(c.training_flop)} FLOP at evaluation {c.evaluation} "
                     f"({fmt(c.examples)} examples, "
                     f"{fmt(c.training_flop / c.examples)} FLOP/example)",
+                )
+            )
+        if self.format == "mlperf":
+            terms.append(("scored", "MLPerf's runs: all but the fastest and slowest by run time"))
+            terms.append(
+                (
+                    "flop_per_example",
+                    f"{fmt(self.flop_per_example or 0)} FLOP/sample: "
+                    f"{self.flop_per_example_source}",
                 )
             )
         parts = " + ".join(fmt(c.training_flop or 0.0) for _, c in crossings)
