@@ -22,7 +22,8 @@ pytestmark = pytest.mark.browser
 
 Serve = Callable[[BuiltSite], str]
 
-POINTS = ".scatterlayer .trace .point"
+# The compute chart's points (a page with learning curves has two more charts).
+POINTS = "#chart .scatterlayer .trace .point"
 
 
 def _draw_chart(page: Any) -> int:
@@ -259,7 +260,7 @@ def test_log_axis_shows_decade_labels_only(
         page.goto(f"{url}benchmarks/{item['benchmark']['id']}/index.html")
         _draw_chart(page)
         labels = page.evaluate(
-            "() => [...document.querySelectorAll('.yaxislayer-above .ytick text')]"
+            "() => [...document.querySelectorAll('#chart .yaxislayer-above .ytick text')]"
             ".map(t => t.textContent)"
         )
         labels = [label.replace("\u200b", "") for label in labels]

@@ -190,9 +190,8 @@ def test_every_table_sits_in_a_scroll_box(any_site: BuiltSite) -> None:
 
 
 def _chart(page: Path) -> dict[str, Any]:
-    (island,) = [
-        text for attrs, text in parse(page).scripts if attrs.get("type") == "application/json"
-    ]
+    """The compute chart's figure (a page with learning curves has two more charts)."""
+    (island,) = [text for attrs, text in parse(page).scripts if attrs.get("id") == "chart-data"]
     figure: dict[str, Any] = json.loads(island)
     return figure
 
@@ -287,14 +286,16 @@ def test_entry_text_is_escaped_everywhere(synthetic_site: BuiltSite) -> None:
 
 
 def test_chart_json_cannot_close_its_script(synthetic_site: BuiltSite) -> None:
-    """The chart's JSON island holds no '<', '>' or '&' and parses back to the entry names."""
+    """The charts' JSON islands hold no '<', '>' or '&' and parse back to the entry names."""
     page = synthetic_site.out / "benchmarks" / BENCHMARK_ID / "index.html"
-    islands = [
-        text for attrs, text in parse(page).scripts if attrs.get("type") == "application/json"
-    ]
-    assert len(islands) == 1
-    island = islands[0]
-    assert not any(c in island for c in "<>&")
+    islands = {
+        str(attrs.get("id")): text
+        for attrs, text in parse(page).scripts
+        if attrs.get("type") == "application/json"
+    }
+    assert sorted(islands) == ["chart-data", "curves-data", "halving-data"]
+    assert not any(c in text for text in islands.values() for c in "<>&")
+    island = islands["chart-data"]
     figure = json.loads(island)
     names = [row[0] for row in figure["data"][0]["customdata"]]
     # Plotly renders hover text as pseudo-HTML, so names go in escaped and come out as text.

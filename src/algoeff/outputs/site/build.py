@@ -4,7 +4,8 @@ Layout of the output folder (every link relative, every page an index.html, so
 it works from GitHub Pages, any static host, or straight from the disk):
 
     index.html                                  home: each benchmark's headline, all frontiers
-    benchmarks/<benchmark>/index.html           frontier, all entries, the chart
+    benchmarks/<benchmark>/index.html           frontier, all entries, the chart (and, with
+                                                learning curves, the halving time by level)
     entries/<benchmark>/<entry>/index.html      one analysis in full
     methods/index.html                          how every number is computed
     downloads/index.html                        CSV (and its .meta.json), JSON, JSON Schemas
@@ -39,6 +40,7 @@ from algoeff.dataset.derive import BenchmarkView, derive
 from algoeff.dataset.load import Dataset, load_dataset
 from algoeff.outputs.site import downloads, entry_page, pages
 from algoeff.outputs.site.citation import BuildInfo, build_info
+from algoeff.outputs.site.curves_section import threshold_charts
 from algoeff.outputs.site.feed import dates_added, feed_xml
 from algoeff.outputs.site.methods_page import methods_page
 from algoeff.outputs.site.summary import headline, try_fit_trend
@@ -70,9 +72,7 @@ def plotly_js() -> bytes:
     """Plotly's basic bundle, shipped with algoeff (served locally, no CDN)."""
     bundle = resources.files("algoeff.outputs.site") / "assets" / PLOTLY_BUNDLE
     if not bundle.is_file():  # a broken install: the wheel always carries it
-        raise InputError(
-            f"algoeff's site assets are missing ({PLOTLY_BUNDLE}); reinstall algoeff"
-        )
+        raise InputError(f"algoeff's site assets are missing ({PLOTLY_BUNDLE}); reinstall algoeff")
     return bundle.read_bytes()
 
 
@@ -133,6 +133,8 @@ def site_files(
     """
     paths = entry_paths(dataset, views)
     headlines = [headline(view, try_fit_trend(view)) for view in views]
+    # The sensitivity of each benchmark with curves, once: seeded like the trends.
+    thresholds = [threshold_charts(view) for view in views]
 
     yield MARKER, MARKER_TEXT
     yield ".nojekyll", b""  # GitHub Pages: serve the folder as it is
@@ -141,8 +143,9 @@ def site_files(
     yield pages.PLOTLY, plotly
     yield f"assets/{PLOTLY_LICENCE}", asset(PLOTLY_LICENCE)
     yield "index.html", pages.home_page(headlines, info).encode()
-    for h in headlines:
-        yield pages.benchmark_href(h.view.benchmark.id), pages.benchmark_page(h, info).encode()
+    for h, threshold in zip(headlines, thresholds, strict=True):
+        href = pages.benchmark_href(h.view.benchmark.id)
+        yield href, pages.benchmark_page(h, info, threshold).encode()
     hrefs = {}
     for view in views:
         render = entry_page.EntryPages(view, info)

@@ -190,8 +190,13 @@ CONFIG = {"displaylogo": False, "responsive": True, "showLink": False, "showSend
 
 
 def _layout(yaxis: dict[str, Any]) -> dict[str, Any]:
+    return layout({"title": {"text": "publication date"}, "type": "date"}, yaxis)
+
+
+def layout(xaxis: dict[str, Any], yaxis: dict[str, Any]) -> dict[str, Any]:
+    """The layout every chart of the site shares (font, margins, legend), for two axes."""
     return {
-        "xaxis": {"title": {"text": "publication date"}, "type": "date"},
+        "xaxis": xaxis,
         "yaxis": yaxis,
         "hovermode": "closest",
         "legend": {"orientation": "h", "y": -0.2},

@@ -15,6 +15,10 @@ BASE = "../"
 
 def methods_page(info: BuildInfo) -> str:
     trends = ext_link(info.repo_url + "docs/trends.md", "docs/trends.md")
+    sensitivity = ext_link(
+        info.repo_url + "docs/trends.md#how-the-answer-depends-on-the-threshold",
+        "docs/trends.md, how the answer depends on the threshold",
+    )
     changelog = ext_link(info.repo_url + "CHANGELOG.md#data-versions", "CHANGELOG.md")
     body = f"""<h1>Methods</h1>
 <p class="lead">How every number on this site is computed. The code that computes them is
@@ -29,6 +33,7 @@ def methods_page(info: BuildInfo) -> str:
 <li><a href="#frontier">Frontier</a></li>
 <li><a href="#halving">Halving time and its 95 % interval</a></li>
 <li><a href="#two-points">Why some halving times have no interval</a></li>
+<li><a href="#threshold">How the halving time depends on the threshold</a></li>
 <li><a href="#moore">Moore's law</a></li>
 <li><a href="#tiers">Verification tiers</a></li>
 <li><a href="#versions">Versions, licence and citing</a></li>
@@ -108,6 +113,24 @@ full account, with tests and a comparison with published estimates: {trends}.</p
 there is no scatter from which to estimate how uncertain the slope is. The halving time is
 given (it is the two points' own rate) and marked "none (two points)" instead of an
 interval; read it as one comparison, not a trend.</p>
+</section>
+
+<section id="threshold"><h2>How the halving time depends on the threshold</h2>
+<p class="prose">Each benchmark fixes one level, and its halving time answers for that level
+only. An entry with a learning curve (its metric at each evaluation against training compute)
+also says what compute its run needed to reach every level its curve passes: the compute at
+which the curve first reaches a level, interpolated linearly in the metric against log
+compute between the two evaluations around it, with the entry's relative range carried over.
+An entry without a curve counts only at the official threshold. At each level of a grid around
+the threshold the frontier is found and fitted as above, with the same draws and seed; a
+benchmark page whose entries carry curves charts the halving time against the level, with
+the number of entries each level rests on, and the frontier's curves. Limits: the records
+were tuned for, and selected at, the official level, so a run built to stop there is not the
+cheapest run to an easier level (at easier levels the curves give an upper bound on the
+compute), and a method that would reach only an easier level is not in the data; each curve
+is one run, even where a record states a mean over several; evaluations some steps apart
+leave the crossing to the interpolation. The same numbers: <code>algoeff sensitivity
+BENCHMARK</code>; the full account: {sensitivity}.</p>
 </section>
 
 <section id="moore"><h2>Moore's law</h2>

@@ -13,6 +13,7 @@ from algoeff.dataset.derive import Row
 from algoeff.model.schema import Benchmark
 from algoeff.outputs.site.chart import figure, frontiers_figure
 from algoeff.outputs.site.citation import BuildInfo, cite_block
+from algoeff.outputs.site.curves_section import ThresholdCharts, threshold_section
 from algoeff.outputs.site.summary import (
     DASH,
     Headline,
@@ -296,7 +297,9 @@ are</a>)</legend>
 """
 
 
-def benchmark_page(h: Headline, info: BuildInfo) -> str:
+def benchmark_page(h: Headline, info: BuildInfo, threshold: ThresholdCharts | None = None) -> str:
+    """A benchmark's page; ``threshold`` (curves_section.threshold_charts), when the
+    benchmark's entries carry learning curves, adds the section on its threshold."""
     view = h.view
     b = view.benchmark
     base = BENCHMARK_BASE
@@ -382,6 +385,7 @@ the entry's page.</figcaption>
         f"{tier_filter(view.rows) if view.rows else ''}"
         f"<section><h2>Frontier</h2>\n{frontier}</section>\n"
         f"<section><h2>All entries</h2>\n{everything}</section>\n"
+        f"{threshold_section(threshold, base) if threshold is not None else ''}"
     )
     return page(
         title=f"{b.name} · algoeff",
