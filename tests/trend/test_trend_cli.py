@@ -148,4 +148,7 @@ def test_bundled_two_point_benchmarks_have_no_interval() -> None:
     for name, trend in trends.items():
         if name not in two_point:
             assert trend["n_points"] >= 3
-            assert trend["halving_months_low"] < trend["halving_months_high"]
+            # JSON null for an infinite upper end: the slope's interval reaches zero
+            # (MLPerf ResNet-50-level, almost flat since 2020).
+            high = trend["halving_months_high"]
+            assert high is None or trend["halving_months_low"] < high

@@ -180,7 +180,11 @@ def halving_table(views: list[BenchmarkView], trends: Mapping[str, Trend | None]
         if trend is None:
             continue
         if trend.halving_months_low is not None and trend.halving_months_high is not None:
-            interval = f"{_months(trend.halving_months_low)}–{_months(trend.halving_months_high)}"
+            # An infinite upper end: the interval of the slope reaches zero, so the data
+            # do not rule out that the compute stopped falling.
+            high = trend.halving_months_high
+            high_text = "∞" if math.isinf(high) else _months(high)
+            interval = f"{_months(trend.halving_months_low)}–{high_text}"
         else:
             # A line through two points leaves no scatter to estimate an interval from.
             interval = "none (two points)" if trend.n_points == 2 else "—"
