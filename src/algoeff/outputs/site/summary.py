@@ -102,7 +102,9 @@ def interval(trend: Trend | None) -> str:
     if trend is None:
         return DASH
     if trend.halving_months_low is not None and trend.halving_months_high is not None:
-        return f"{_months(trend.halving_months_low)}–{_months(trend.halving_months_high)}"
+        high = trend.halving_months_high
+        # Infinite: the slope's interval reaches zero (a fall is not shown).
+        return f"{_months(trend.halving_months_low)}–{'∞' if math.isinf(high) else _months(high)}"
     return TWO_POINTS if trend.n_points == 2 else DASH
 
 
