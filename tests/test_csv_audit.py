@@ -202,7 +202,8 @@ def test_flop_columns_are_checked(tmp_path: Path) -> None:
     lines[4] = lines[4].replace("2.5805e+16,2.5805e+16,2.5805e+16", "abc,0,2.5805e+16")
     found = "\n".join(_lines(_write(tmp_path, lines)))
     assert (
-        "row 3 (GoogLeNet): Compute (teraflops-s/days): 0.811 is not flop in teraflop/s-days (multiply-add=1) = 0.711" in found
+        "row 3 (GoogLeNet): Compute (teraflops-s/days): 0.811 is not flop in teraflop/s-days (multiply-add=1) = 0.711"
+        in found
     )
     assert "row 4 (MobileNet): flop: 4.8154e+16 <= 4.8154e+16 <= 4e+16 does not hold" in found
     assert "row 5 (ShuffleNet (1x)): flop: 'abc' is not a positive number" in found
