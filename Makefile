@@ -29,14 +29,15 @@ run: $(VENV)/.installed-run
 	@echo "Website: $(SITE_DIR)/index.html (preview with: $(ALGOEFF) site serve --out $(SITE_DIR))"
 
 lint: $(VENV)/.installed-test
-	$(PY) -m ruff check src tests benchmarks examples
-	$(PY) -m ruff format --check src tests benchmarks examples
+	$(PY) -m ruff check src tests benchmarks examples analysis
+	$(PY) -m ruff format --check src tests benchmarks examples analysis
 
 typecheck: $(VENV)/.installed-test
 	$(PY) -m mypy
 
 test: $(VENV)/.installed-test
-	$(PY) -m ruff check src tests benchmarks examples
+	$(PY) -m ruff check src tests benchmarks examples analysis
+	$(PY) -m ruff format --check src tests benchmarks examples analysis
 	$(PY) -m mypy
 	$(PY) -m pytest
 
