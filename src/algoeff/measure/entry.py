@@ -32,6 +32,25 @@ PLACEHOLDER_ID = "edit-me"
 _PLACEHOLDER_TITLE = "EDIT ME"
 
 
+class _Picker:
+    """An option's value when given, else the default; defaults that are placeholders are
+    noted, so the command can list the fields a person must still fill."""
+
+    def __init__(self, options: dict[str, Any]) -> None:
+        self.options = options
+        self.placeholders: list[str] = []
+
+    def pick(self, name: str, default: Any, field: str) -> Any:
+        value = self.options.get(name)
+        if value is not None:
+            return value
+        if default in (PLACEHOLDER_ID, PLACEHOLDER_URL) or str(default).startswith(
+            _PLACEHOLDER_TITLE
+        ):
+            self.placeholders.append(field)
+        return default
+
+
 def _whole(value: float | None) -> float | int | None:
     """Whole numbers as int, so that the YAML reads 72 rather than 72.0."""
     return int(value) if value is not None and float(value).is_integer() else value
@@ -107,17 +126,8 @@ def entry_data(
     options: dict[str, Any],
 ) -> tuple[dict[str, Any], list[str]]:
     """The entry as plain data, and the fields left as placeholders for a person to fill."""
-    placeholders: list[str] = []
-
-    def pick(name: str, default: Any, field: str) -> Any:
-        value = options.get(name)
-        if value is not None:
-            return value
-        if default in (PLACEHOLDER_ID, PLACEHOLDER_URL) or str(default).startswith(
-            _PLACEHOLDER_TITLE
-        ):
-            placeholders.append(field)
-        return default
+    picker = _Picker(options)
+    pick, placeholders = picker.pick, picker.placeholders
 
     first = runlogs[0].header
     model = pick("model", first.model.class_name, "model")
@@ -299,17 +309,8 @@ def mlperf_entry_data(
     options: dict[str, Any],
 ) -> tuple[dict[str, Any], list[str]]:
     """The MLPerf entry as plain data, and the fields left as placeholders."""
-    placeholders: list[str] = []
-
-    def pick(name: str, default: Any, field: str) -> Any:
-        value = options.get(name)
-        if value is not None:
-            return value
-        if default in (PLACEHOLDER_ID, PLACEHOLDER_URL) or str(default).startswith(
-            _PLACEHOLDER_TITLE
-        ):
-            placeholders.append(field)
-        return default
+    picker = _Picker(options)
+    pick, placeholders = picker.pick, picker.placeholders
 
     first = report.rows[0]
     scored = [r for r in report.rows if r.scored]
