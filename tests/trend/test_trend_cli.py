@@ -152,3 +152,14 @@ def test_bundled_two_point_benchmarks_have_no_interval() -> None:
             # (MLPerf ResNet-50-level, almost flat since 2020).
             high = trend["halving_months_high"]
             assert high is None or trend["halving_months_low"] < high
+
+
+def test_table_fits_80_columns_without_cutting_a_cell() -> None:
+    """At 80 columns no cell of the bundled dataset's table is cut to "…": long ids fold."""
+    result = CliRunner().invoke(
+        cli, ["trend", "--root", str(REPO), "--draws", "200"], env={"COLUMNS": "80"}
+    )
+    assert result.exit_code == 0
+    assert "…" not in result.stdout
+    assert all(len(line) <= 80 for line in result.stdout.splitlines())
+    assert "imagenet-alexnet-level" in result.stdout and "44.4×" in result.stdout

@@ -81,13 +81,10 @@ def _table(trends: list[Trend], draws: int, seed: int) -> Table:
         pad_edge=False,
         padding=(0, 0, 0, 1),  # with the box's blank separator: two spaces between columns
     )
-    table.add_column("Benchmark", no_wrap=True)
-    table.add_column("n", justify="right")
-    table.add_column("Years", justify="right")
-    table.add_column("Reduction", justify="right")
-    table.add_column("Moore", justify="right")
-    table.add_column("Halving\n(months)", justify="right")
-    table.add_column("Endpoint\n(months)", justify="right")
+    # Never "…": in a narrow terminal a cell wraps, and a long benchmark id folds.
+    table.add_column("Benchmark", overflow="fold", ratio=3)
+    for name in ("n", "Years", "Reduction", "Moore", "Halving\n(months)", "Endpoint\n(months)"):
+        table.add_column(name, justify="right", overflow="fold")
     for trend in trends:
         table.add_row(*_row(trend))
         table.add_section()
