@@ -46,8 +46,16 @@ def torchvision_rows() -> list[str]:
         if ops is None:
             continue
         crop = weights.transforms().crop_size[0]
-        with torch.device("meta"):
-            model = get_model(name, weights=None).eval()
+        # A ViT's position embeddings fix its input size: build it at its weights' crop.
+        options = {"image_size": crop} if name.startswith("vit_") else {}
+        try:
+            with torch.device("meta"):
+                model = get_model(name, weights=None, **options).eval()
+                x = torch.empty(1, 3, crop, crop)
+        except NotImplementedError:
+            # A few builders (RegNet) compute their widths with tensors, which the meta
+            # device cannot hand back; those are built on the CPU (random weights).
+            model = get_model(name, weights=None, **options).eval()
             x = torch.empty(1, 3, crop, crop)
         with torch.no_grad():
             count = count_flops(model, x, backward=False)
