@@ -53,7 +53,10 @@ def _plain(value: str) -> Any:
     if value in _FALSE:
         return False
     if _INT.fullmatch(value):
-        return int(value)
+        try:
+            return int(value)
+        except ValueError:  # over Python's 4,300 digits: as a float it is inf, refused as such
+            return float(value)
     if _FLOAT.fullmatch(value):
         return float(value)
     if _INF.fullmatch(value):

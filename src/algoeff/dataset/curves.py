@@ -72,7 +72,13 @@ def _read_file(loaded: LoadedEntry, name: str) -> tuple[list[CurvePoint], list[i
         raise ProblemsError(
             [Problem(shown, "curve.file", f"{name}: {p.message}", p.expected) for p in exc.problems]
         ) from None
-    rows = csv.reader(text.splitlines())
+    reader = csv.reader(text.splitlines())
+    try:
+        parsed = list(reader)
+    except csv.Error as exc:  # e.g. a cell over csv's field size limit
+        message = f"{name} line {reader.line_num}: {exc}"
+        raise ProblemsError([Problem(shown, "curve.file", message, "valid CSV")]) from None
+    rows = iter(parsed)
     header = [h.strip() for h in next(rows, [])]
     if FLOP_COLUMN not in header or VALUE_COLUMN not in header:
         raise ProblemsError(

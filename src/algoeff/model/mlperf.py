@@ -31,6 +31,7 @@ import io
 import json
 import math
 import re
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -40,7 +41,14 @@ from algoeff.core.errors import InputError, ProblemsError
 from algoeff.core.files import display_path, read_bytes
 from algoeff.core.units import Direction
 from algoeff.model.hardware import HardwareTable
-from algoeff.model.runlog import MAX_LOG_BYTES, Crossing, Point, Rule, first_crossing
+from algoeff.model.runlog import (
+    MAX_LOG_BYTES,
+    Crossing,
+    Point,
+    Rule,
+    first_crossing,
+    json_fault,
+)
 
 MARKER = ":::MLLOG"
 SYSJSON = ":::SYSJSON"
@@ -152,7 +160,7 @@ def is_mlperf_log(path: Path) -> bool:
         opener = gzip.open if _is_gzip(path) else open
         with opener(path, "rb") as handle:
             head = handle.read(_SNIFF_BYTES).decode("utf-8", errors="replace")
-    except (OSError, EOFError):
+    except (OSError, EOFError, zlib.error):
         return False
     seen_text = False
     for line in head.split("\n")[:_SNIFF_LINES]:
@@ -174,7 +182,7 @@ def _log_text(path: Path) -> str:
         try:
             with gzip.GzipFile(fileobj=io.BytesIO(data)) as handle:
                 data = handle.read(MAX_LOG_BYTES + 1)
-        except (OSError, EOFError) as exc:
+        except (OSError, EOFError, zlib.error) as exc:  # zlib.error: a damaged deflate stream
             raise MlperfLogError(f"{display_path(path)}: is not gzip data ({exc})") from None
         if len(data) > MAX_LOG_BYTES:
             raise MlperfLogError(
@@ -193,9 +201,9 @@ def _parse(line: str, shown: str, number: int) -> dict[str, Any] | None:
     marker, payload = (MARKER, line[at + len(MARKER) :]) if match is None else (":::MLL", "")
     try:
         data = json.loads(payload.strip() if match is None else match.group(3))
-    except json.JSONDecodeError as exc:
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError is a ValueError
         raise MlperfLogError(
-            f"{shown}: line {number}: the event after {marker} is not JSON ({exc.msg})"
+            f"{shown}: line {number}: the event after {marker} is not JSON ({json_fault(exc)})"
         ) from None
     if not isinstance(data, dict):
         raise MlperfLogError(f"{shown}: line {number}: the event is not a JSON object")
@@ -217,7 +225,7 @@ def read_mlperf(path: Path) -> MlperfLog:
             if log.sysjson is None:
                 try:
                     system = json.loads(line[line.find(SYSJSON) + len(SYSJSON) :].strip())
-                except json.JSONDecodeError:
+                except (ValueError, RecursionError):
                     continue  # a cut-off description only loses the hardware figure
                 log.sysjson = system if isinstance(system, dict) else None
             continue

@@ -208,6 +208,14 @@ def _validation_error(shown: str, line: int, exc: ValidationError) -> RunLogErro
     return _problem(shown, line, name, message)
 
 
+def json_fault(exc: Exception) -> str:
+    """Why ``json.loads`` refused a line, for a message: its own reason, or for what Python
+    cannot read (RecursionError; ValueError for an int of over 4,300 digits) what it was."""
+    if isinstance(exc, json.JSONDecodeError):
+        return exc.msg
+    return "nested too deeply or a number too long to read"
+
+
 def read_runlog(path: Path) -> RunLog:
     """Read and check a run log; raises RunLogError naming file, line and field."""
     shown = display_path(path)
@@ -228,14 +236,14 @@ def read_runlog(path: Path) -> RunLog:
         is_last = number == len(lines)
         try:
             data = json.loads(line)
-        except json.JSONDecodeError as exc:
+        except (ValueError, RecursionError) as exc:  # JSONDecodeError is a ValueError
             if is_last and not complete:
                 warnings.append(
                     f"{shown}: line {number}: ignored a truncated last line (the run was cut off)"
                 )
                 break
             raise _problem(
-                shown, number, "", f"is not JSON ({exc.msg})", "one JSON object"
+                shown, number, "", f"is not JSON ({json_fault(exc)})", "one JSON object"
             ) from None
         if not isinstance(data, dict):
             raise _problem(shown, number, "", "is not a JSON object", "one JSON object")

@@ -25,6 +25,7 @@ from pydantic.fields import FieldInfo
 
 from algoeff.core.errors import InputError
 from algoeff.core.fields import ArxivId, Id, Quantity, Text
+from algoeff.core.text import plain_text
 from algoeff.model.methods import METHODS, ComputeMethod
 from algoeff.model.schema import Benchmark, Entry
 
@@ -137,7 +138,9 @@ def _text(value: str) -> str:
 
 def _line(indent: int, key: str, value: str = "", comment: str = "") -> str:
     text = " " * indent + f"{key}:" + (f" {value}" if value else "")
-    return text + (f"  # {comment}" if comment else "")
+    # On one line: a line break in a comment (a benchmark's rule is long text) would end it
+    # and write what follows into the file as YAML.
+    return text + (f"  # {plain_text(comment)}" if comment else "")
 
 
 def _describe(field: FieldInfo, name: str) -> str:

@@ -43,6 +43,9 @@ GIT_TIMEOUT_S = 60
 _SEMVER = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$")
 _COMMIT = re.compile(r"^[0-9a-f]{7,64}$")
 _BLOB = re.compile(r"^(?P<repo>https?://[^?#]+?)/blob/[^/?#]+/$")
+# A URL in BibTeX sits between braces: its own braces (a file name may hold them) could close
+# the field or the entry, and a backslash start a command; percent-encoded, they cannot.
+_BIBTEX_URL = str.maketrans({"{": "%7B", "}": "%7D", "\\": "%5C"})
 
 
 @dataclass(frozen=True)
@@ -160,7 +163,7 @@ def bibtex(info: BuildInfo, permalink: str | None = None, key_suffix: str = "") 
         ("title", TITLE),
         ("version", info.version),
         ("note", f"Dataset version {info.version}, built {info.date} from commit {info.commit}"),
-        ("howpublished", f"\\url{{{permalink or info.repository}}}"),
+        ("howpublished", f"\\url{{{(permalink or info.repository).translate(_BIBTEX_URL)}}}"),
     ]
     if info.date != UNKNOWN:
         fields.insert(2, ("year", info.date[:4]))
