@@ -8,6 +8,7 @@ import html
 import re
 from collections.abc import Callable
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 import yaml
@@ -195,3 +196,16 @@ def test_entry_file_name_cannot_inject_bibtex_fields(
         "note",
         "howpublished",
     ]
+
+
+def test_a_noncharacter_in_a_name_leaves_the_feed_well_formed(
+    write_dataset: WriteDataset, tmp_path: Path
+) -> None:
+    """U+FFFE and U+FFFF pass the text policy but XML 1.0 forbids them: one in an entry's
+    name must not make feed.xml unreadable to every feed reader."""
+    root = write_dataset({"base": entry_dict("base", name="Base \ufffe net \uffff")})
+    out = tmp_path / "site"
+    build_site(root, out, commit="a" * 40, date="2024-01-01")
+    feed = ElementTree.parse(out / "feed.xml").getroot()
+    titles = [t.text for t in feed.iter("{http://www.w3.org/2005/Atom}title")]
+    assert "Base  net  (Toy-level accuracy)" in titles

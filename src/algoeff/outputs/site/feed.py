@@ -14,6 +14,7 @@ escapes it.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from pathlib import Path
@@ -26,6 +27,14 @@ from algoeff.outputs.site.summary import factor, tfs
 ATOM = "http://www.w3.org/2005/Atom"
 TAG_AUTHORITY = "tag:algoeff.github.io,2024:"  # RFC 4151 tag URIs: ids that never move
 _MARK = "\x00"  # starts each commit's record in the git log output (git's %x00)
+# Characters XML 1.0 forbids (section 2.2) that the text policy lets through: the
+# noncharacters U+FFFE and U+FFFF. ElementTree writes them as they are, and one would make
+# the whole feed ill-formed; the schema already refuses the controls.
+_NOT_XML = re.compile("[\ufffe\uffff]")
+
+
+def _xml(text: str) -> str:
+    return _NOT_XML.sub("", text)
 
 
 def dates_added(root: Path) -> dict[str, str]:
@@ -112,13 +121,15 @@ def feed_xml(
     ET.SubElement(feed, f"{{{ATOM}}}rights").text = "Data: CC BY 4.0"
     for stamp, (bench_id, entry_id), row, view in items:
         item = ET.SubElement(feed, f"{{{ATOM}}}entry")
-        ET.SubElement(item, f"{{{ATOM}}}title").text = f"{row.entry.name} ({view.benchmark.name})"
+        ET.SubElement(item, f"{{{ATOM}}}title").text = _xml(
+            f"{row.entry.name} ({view.benchmark.name})"
+        )
         ET.SubElement(item, f"{{{ATOM}}}id").text = f"{TAG_AUTHORITY}entries/{bench_id}/{entry_id}"
         ET.SubElement(item, f"{{{ATOM}}}updated").text = stamp
         ET.SubElement(item, f"{{{ATOM}}}published").text = stamp
         href = entry_href[bench_id, entry_id]
         ET.SubElement(item, f"{{{ATOM}}}link", {"rel": "alternate", "href": href})
-        ET.SubElement(item, f"{{{ATOM}}}summary").text = _summary(row, view)
+        ET.SubElement(item, f"{{{ATOM}}}summary").text = _xml(_summary(row, view))
     ET.indent(feed)
     text: bytes = ET.tostring(feed, encoding="utf-8", xml_declaration=True)
     return text + b"\n"
