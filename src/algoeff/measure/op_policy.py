@@ -26,8 +26,11 @@ from functools import cache
 
 import torch
 
+# Namespaces whose operators move data or record events, never multiply-accumulate:
+# primitives, collectives, DTensor plumbing, the profiler, and FSDP2's copy-in/copy-out
+# of sharded parameters (fsdp.all_gather_copy_in, fsdp.chunk_cat, fsdp.split_with_sizes_copy).
 NO_WORK_NAMESPACES = frozenset(
-    {"prim", "prims", "c10d", "_c10d_functional", "_dtensor", "profiler"}
+    {"prim", "prims", "c10d", "_c10d_functional", "_dtensor", "profiler", "fsdp"}
 )
 
 _SILENT_TAGS = ("pointwise", "reduction", "view_copy", "nondeterministic_seeded")
