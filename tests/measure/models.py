@@ -297,3 +297,17 @@ def all_cases() -> list[Case]:
         rnn_case("LSTM"),
         rnn_case("GRU"),
     ]
+
+
+def tiny_gpt2(length: int) -> nn.Module:
+    """A two-layer GPT-2 (width 32, vocabulary 64) built from its config: random weights,
+    nothing downloaded. Needs transformers (the integration tests skip without it)."""
+    import transformers
+
+    torch.manual_seed(0)
+    config = transformers.GPT2Config(
+        vocab_size=64, n_positions=length, n_embd=32, n_layer=2, n_head=2,
+        bos_token_id=0, eos_token_id=0,
+    )  # fmt: skip
+    model: nn.Module = transformers.GPT2LMHeadModel(config)
+    return model

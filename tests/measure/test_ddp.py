@@ -4,8 +4,6 @@ each train the same steps; totals are summed over ranks and only rank 0 writes t
 from __future__ import annotations
 
 import json
-import socket
-import time
 from pathlib import Path
 
 import pytest
@@ -13,10 +11,11 @@ import pytest
 torch = pytest.importorskip("torch")
 
 import torch.distributed as dist  # noqa: E402
-import torch.multiprocessing as mp  # noqa: E402
 from torch import nn  # noqa: E402
 
 from algoeff.model.runlog import read_runlog  # noqa: E402
+
+from .ranks import process_group, run_ranks  # noqa: E402
 
 pytestmark = pytest.mark.torch
 
@@ -56,39 +55,18 @@ def _train(model: nn.Module, log_path: Path | None) -> dict[str, int | None]:
 
 
 def _worker(rank: int, port: int, out: str) -> None:
-    dist.init_process_group(
-        "gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=WORLD
-    )
-    try:
+    with process_group(rank, port, WORLD):
         from torch.nn.parallel import DistributedDataParallel
 
         model = DistributedDataParallel(_model())
         summary = _train(model, Path(out) / "run.jsonl")
         (Path(out) / f"rank{rank}.json").write_text(json.dumps(summary))
-        # Both ranks done before either tears the group down: otherwise gloo's threads
-        # can abort the slower rank at teardown (seen 2 runs in 6 without it, torch 2.13, CPU).
-        dist.barrier()
-    finally:
-        dist.destroy_process_group()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def test_two_ranks_sum_to_twice_one_process(tmp_path: Path) -> None:
     """Each rank trains the steps one process would; the totals are twice the single figure."""
     single = _train(_model(), None)
-    context = mp.spawn(_worker, args=(_free_port(), str(tmp_path)), nprocs=WORLD, join=False)
-    deadline = time.monotonic() + DEADLINE_S
-    while not context.join(timeout=5):
-        if time.monotonic() > deadline:
-            for process in context.processes:
-                process.kill()
-            pytest.fail(f"the two ranks did not finish within {DEADLINE_S} s")
+    run_ranks(_worker, tmp_path, WORLD, DEADLINE_S)
     ranks = [json.loads((tmp_path / f"rank{r}.json").read_text()) for r in range(WORLD)]
     assert single["training_flop"]
     for got in ranks:

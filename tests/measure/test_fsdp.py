@@ -5,8 +5,6 @@ ranks, the same as two unsharded processes (sharding moves weights, not matrix w
 from __future__ import annotations
 
 import json
-import socket
-import time
 import warnings
 from pathlib import Path
 
@@ -14,9 +12,9 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-import torch.distributed as dist  # noqa: E402
-import torch.multiprocessing as mp  # noqa: E402
 from torch import nn  # noqa: E402
+
+from .ranks import process_group, run_ranks  # noqa: E402
 
 pytestmark = pytest.mark.torch
 
@@ -46,10 +44,7 @@ def _train(model: nn.Module) -> dict[str, int]:
 
 
 def _worker(rank: int, port: int, out: str) -> None:
-    dist.init_process_group(
-        "gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=WORLD
-    )
-    try:
+    with process_group(rank, port, WORLD):
         from torch.distributed.fsdp import fully_shard
 
         model = _model()
@@ -64,31 +59,11 @@ def _worker(rank: int, port: int, out: str) -> None:
         # FSDP2's own copy operators are data movement, not silently dropped work.
         unsupported = [str(w.message) for w in seen if "no FLOP formula" in str(w.message)]
         (Path(out) / f"rank{rank}.warnings.json").write_text(json.dumps(unsupported))
-        # Both ranks done before either tears the group down: a rank that destroys it while
-        # the other still has collectives in flight aborts in gloo's threads.
-        dist.barrier()
-    finally:
-        dist.destroy_process_group()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def test_fsdp2_on_cpu_sums_model_flop_over_ranks(tmp_path: Path) -> None:
-    if not dist.is_available() or not dist.is_gloo_available():
-        pytest.skip("torch.distributed with gloo is not available in this build")
     single = _train(_model())
-    context = mp.spawn(_worker, args=(_free_port(), str(tmp_path)), nprocs=WORLD, join=False)
-    deadline = time.monotonic() + DEADLINE_S
-    while not context.join(timeout=5):
-        if time.monotonic() > deadline:
-            for process in context.processes:
-                process.kill()
-            pytest.fail(f"the two ranks did not finish within {DEADLINE_S} s")
+    run_ranks(_worker, tmp_path, WORLD, DEADLINE_S)
     for rank in range(WORLD):
         got = json.loads((tmp_path / f"rank{rank}.json").read_text())
         assert got["training_flop"] == WORLD * single["training_flop"]

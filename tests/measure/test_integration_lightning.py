@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -15,24 +14,17 @@ pl = pytest.importorskip("lightning.pytorch")
 from algoeff.integrations.lightning import ComputeMeterCallback  # noqa: E402
 from algoeff.measure import count_flops  # noqa: E402
 
+from .models import tiny_gpt2  # noqa: E402
+
 pytestmark = pytest.mark.torch
 
 BATCH, LENGTH, STEPS = 2, 16, 4
 
 
-def tiny_gpt2() -> Any:
-    torch.manual_seed(0)
-    config = transformers.GPT2Config(
-        vocab_size=64, n_positions=LENGTH, n_embd=32, n_layer=2, n_head=2,
-        bos_token_id=0, eos_token_id=0,
-    )  # fmt: skip
-    return transformers.GPT2LMHeadModel(config)
-
-
 class LanguageModel(pl.LightningModule):  # type: ignore[misc]
     def __init__(self) -> None:
         super().__init__()
-        self.model = tiny_gpt2()  # called as self.model(...): not the LightningModule itself
+        self.model = tiny_gpt2(LENGTH)  # called as self.model(...): not the LightningModule itself
 
     def training_step(self, batch: torch.Tensor, batch_idx: int) -> torch.Tensor:
         loss: torch.Tensor = self.model(input_ids=batch, labels=batch).loss

@@ -15,6 +15,8 @@ from algoeff.integrations.transformers import ComputeMeterCallback  # noqa: E402
 from algoeff.measure import count_flops  # noqa: E402
 from algoeff.model.runlog import read_runlog  # noqa: E402
 
+from .models import tiny_gpt2  # noqa: E402
+
 pytestmark = pytest.mark.torch
 
 BATCH, ACCUMULATE, LENGTH, STEPS = 2, 2, 16, 4
@@ -32,17 +34,8 @@ class Tokens(torch.utils.data.Dataset[dict[str, Any]]):
         return {"input_ids": self.ids[i], "labels": self.ids[i]}
 
 
-def tiny_gpt2() -> Any:
-    torch.manual_seed(0)
-    config = transformers.GPT2Config(
-        vocab_size=64, n_positions=LENGTH, n_embd=32, n_layer=2, n_head=2,
-        bos_token_id=0, eos_token_id=0,
-    )  # fmt: skip
-    return transformers.GPT2LMHeadModel(config)
-
-
 def test_trainer_is_metered_step_by_step(tmp_path: Path) -> None:
-    model = tiny_gpt2()
+    model = tiny_gpt2(LENGTH)
     ids = Tokens(BATCH).ids  # one micro-batch's shape: the FLOP depend on nothing else
     one_micro_batch = count_flops(model, input_ids=ids, labels=ids, loss_fn=lambda o: o.loss)
     callback = ComputeMeterCallback(
