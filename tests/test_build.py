@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 import algoeff.dataset.load
+import algoeff.dataset.trend
 from algoeff.cli import cli
 
 
@@ -93,3 +94,24 @@ def test_build_refuses_a_bad_repo_url_before_loading(
     assert result.exit_code == 1
     assert result.output.startswith("error: ") and "Traceback" not in result.output
     assert not (tmp_path / "s").exists()
+
+
+def test_build_fits_each_trend_once(
+    write_dataset: Callable[..., Path],
+    faster_entry: dict[str, Any],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The README and the site share one fit per benchmark."""
+    root = write_dataset({"faster": faster_entry})
+    fitted: list[str] = []
+    real = algoeff.dataset.trend.fit_trend
+
+    def counting(view: Any, **options: Any) -> Any:
+        fitted.append(view.benchmark.id)
+        return real(view, **options)
+
+    monkeypatch.setattr(algoeff.dataset.trend, "fit_trend", counting)
+    result = CliRunner().invoke(cli, ["build", "--root", str(root), "--out", str(tmp_path / "s")])
+    assert result.exit_code == 0, result.output
+    assert fitted == ["toy-level"]

@@ -36,10 +36,10 @@ from algoeff.core.errors import InputError, ProblemsError
 from algoeff.dataset.checks import clean_audit
 from algoeff.dataset.derive import derive
 from algoeff.dataset.load import load_dataset
+from algoeff.dataset.trend import fit_trends
 from algoeff.model.schema import json_schemas
 from algoeff.outputs.site import build, build_site, chart, entry_page, write_site
 from algoeff.outputs.site.serve import make_server
-from algoeff.outputs.site.summary import try_fit_trend
 from algoeff.outputs.site.templates import esc, safe_url, script_json
 
 
@@ -119,7 +119,7 @@ def test_large_dataset_builds_the_same_bytes_with_every_page(tmp_path: Path) -> 
     for view, item in zip(views, data["benchmarks"], strict=True):
         for row in view.rows:
             assert f"entries/{view.benchmark.id}/{row.entry.id}/index.html" in files
-        fitted = try_fit_trend(view)
+        fitted = fit_trends([view])[view.benchmark.id]
         assert fitted is not None
         assert item["trend"] == json.loads(json.dumps(fitted.as_dict()))
 

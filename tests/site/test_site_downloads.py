@@ -10,10 +10,11 @@ from site_fixtures import write_dataset
 
 from algoeff.dataset.derive import derive
 from algoeff.dataset.load import load_dataset
+from algoeff.dataset.trend import fit_trends
 from algoeff.outputs.site import downloads
 from algoeff.outputs.site.build import DEFAULT_REPO_URL, entry_paths
 from algoeff.outputs.site.citation import build_info
-from algoeff.outputs.site.summary import headline, try_fit_trend
+from algoeff.outputs.site.summary import headline
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -25,7 +26,8 @@ def test_json_download_is_the_dumped_mapping(dataset: str, tmp_path: Path) -> No
     root = REPO if dataset == "bundled" else write_dataset(tmp_path / "data-set")
     loaded = load_dataset(root)
     views = derive(loaded)
-    headlines = [headline(v, try_fit_trend(v, draws=200)) for v in views]
+    trends = fit_trends(views, draws=200)
+    headlines = [headline(v, trends[v.benchmark.id]) for v in views]
     paths = entry_paths(loaded, views)
     info = build_info(loaded, DEFAULT_REPO_URL)
     whole = json.dumps(

@@ -341,3 +341,21 @@ def fit_trend(
     if not points:
         raise InputError(f"benchmark {view.benchmark.id!r} has no entries to fit a trend to")
     return fit_points(points, draws=draws, seed=seed, benchmark_id=view.benchmark.id)
+
+
+# Benchmark id -> its frontier trend (None for a benchmark without entries).
+Trends = dict[str, Trend | None]
+
+
+def fit_trends(
+    views: Sequence[BenchmarkView], *, draws: int = DEFAULT_DRAWS, seed: int = DEFAULT_SEED
+) -> Trends:
+    """Every benchmark's trend, keyed by id, as `algoeff trend` fits it; None without entries.
+
+    The README, the site and `algoeff build` all use these; `build` fits them once and
+    hands the same mapping to both outputs.
+    """
+    return {
+        view.benchmark.id: fit_trend(view, draws=draws, seed=seed) if view.rows else None
+        for view in views
+    }

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from algoeff.core.errors import Problem, ProblemsError
 from algoeff.dataset.checks import audit_dataset
+from algoeff.dataset.trend import fit_trends
 from algoeff.outputs.render import write_outputs
 from algoeff.outputs.site.build import (
     DEFAULT_OUT,
@@ -53,6 +54,8 @@ def build_all(
     audit = audit_dataset(root, today=today)
     if audit.errors:
         raise ProblemsError(audit.errors)
-    written, render_warnings = write_outputs(audit.dataset, audit.views)
-    site = write_site(audit.dataset, audit.views, out, repo_url=repo_url)
+    # Fitted once for both outputs: the README's halving table and the site's pages.
+    trends = fit_trends(audit.views)
+    written, render_warnings = write_outputs(audit.dataset, audit.views, trends)
+    site = write_site(audit.dataset, audit.views, out, repo_url=repo_url, trends=trends)
     return BuildResult([*audit.problems, *render_warnings], written, site)

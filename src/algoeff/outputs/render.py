@@ -21,7 +21,7 @@ from algoeff.core.files import display_path, read_text, write_atomic
 from algoeff.dataset.checks import audit_dataset
 from algoeff.dataset.derive import BenchmarkView
 from algoeff.dataset.load import Dataset
-from algoeff.dataset.trend import Trend, fit_trend
+from algoeff.dataset.trend import Trends, fit_trends
 from algoeff.model.schema import json_schemas
 from algoeff.outputs.chart import chart_inputs, frontier_svg, is_stamped, stamp_svg
 from algoeff.outputs.frontiers_chart import charted, frontiers_inputs, frontiers_svg
@@ -56,10 +56,6 @@ def replace_region(text: str, body: str, shown: str) -> str:
     return text[: start + len(TABLES_START)] + "\n\n" + body + "\n" + text[end:]
 
 
-def _fitted(view: BenchmarkView) -> Trend | None:
-    return fit_trend(view) if view.frontier else None
-
-
 @dataclass(frozen=True)
 class Chart:
     """A chart render writes: where, a digest of its inputs, and how to draw it."""
@@ -83,10 +79,14 @@ class Outputs:
     charts: list[Chart]
 
 
-def expected_outputs(dataset: Dataset, views: list[BenchmarkView]) -> Outputs:
-    """Every generated file's expected bytes (the charts' only on demand)."""
+def expected_outputs(
+    dataset: Dataset, views: list[BenchmarkView], trends: Trends | None = None
+) -> Outputs:
+    """Every generated file's expected bytes (the charts' only on demand); ``trends`` as
+    ``fit_trends(views)`` gives them, fitted here when not given."""
     root = dataset.root
-    trends = {view.benchmark.id: _fitted(view) for view in views}
+    if trends is None:
+        trends = fit_trends(views)
     files: dict[Path, bytes] = {CSV_FILE: csv_text(views).encode()}
     readme = root / README_FILE
     if readme.is_file():
@@ -137,9 +137,11 @@ def stale_outputs(dataset: Dataset, views: list[BenchmarkView]) -> list[Problem]
     ]
 
 
-def write_outputs(dataset: Dataset, views: list[BenchmarkView]) -> tuple[list[Path], list[Problem]]:
+def write_outputs(
+    dataset: Dataset, views: list[BenchmarkView], trends: Trends | None = None
+) -> tuple[list[Path], list[Problem]]:
     """Write every output that changed; returns the paths written and any warnings."""
-    outputs = expected_outputs(dataset, views)
+    outputs = expected_outputs(dataset, views, trends)
     pending = dict(outputs.files)
     warnings: list[Problem] = []
     for chart in outputs.charts:

@@ -38,12 +38,13 @@ from algoeff.core.errors import InputError, Problem, ProblemsError
 from algoeff.core.files import display_path
 from algoeff.dataset.derive import BenchmarkView, derive
 from algoeff.dataset.load import Dataset, load_dataset
+from algoeff.dataset.trend import Trends, fit_trends
 from algoeff.outputs.site import downloads, entry_page, pages
 from algoeff.outputs.site.citation import BuildInfo, build_info
 from algoeff.outputs.site.curves_section import threshold_charts
 from algoeff.outputs.site.feed import dates_added, feed_xml
 from algoeff.outputs.site.methods_page import methods_page
-from algoeff.outputs.site.summary import headline, try_fit_trend
+from algoeff.outputs.site.summary import headline
 from algoeff.outputs.site.templates import FEED_NAME, METHODS, safe_url
 
 DEFAULT_OUT = Path("_site")
@@ -123,7 +124,11 @@ def entry_paths(dataset: Dataset, views: list[BenchmarkView]) -> downloads.Paths
 
 
 def site_files(
-    dataset: Dataset, views: list[BenchmarkView], info: BuildInfo, plotly: bytes
+    dataset: Dataset,
+    views: list[BenchmarkView],
+    info: BuildInfo,
+    plotly: bytes,
+    trends: Trends | None = None,
 ) -> Iterator[tuple[str, bytes]]:
     """Every file of the site as (POSIX path inside the site, bytes), in a fixed order.
 
@@ -132,7 +137,8 @@ def site_files(
     Links to the repository go to ``info.repo_url``, pinned to the built commit.
     """
     paths = entry_paths(dataset, views)
-    headlines = [headline(view, try_fit_trend(view)) for view in views]
+    fitted = trends if trends is not None else fit_trends(views)
+    headlines = [headline(view, fitted[view.benchmark.id]) for view in views]
     # The sensitivity of each benchmark with curves, once: seeded like the trends.
     thresholds = [threshold_charts(view) for view in views]
 
@@ -211,6 +217,7 @@ def write_site(
     version: str | None = None,
     commit: str | None = None,
     date: str | None = None,
+    trends: Trends | None = None,
 ) -> SiteResult:
     """Write the site of an already-loaded ``dataset`` into ``out``; nothing is loaded again.
 
@@ -226,6 +233,8 @@ def write_site(
       ``dataset``, in its order (``Audit.views`` is). The pages, the JSON and
       the trends come from ``views``; ``dataset`` gives the root, against which
       each entry's repository path is taken.
+    - ``trends``, when given, is ``fit_trends(views)`` already fitted (`algoeff build`
+      fits them once for the README and the site); otherwise they are fitted here.
     - Checking is the caller's: the checks of `algoeff check` are not run here.
       Only errors recorded by the load (``dataset.problems``) are refused, with
       ProblemsError, before anything is written.
@@ -250,7 +259,7 @@ def write_site(
     if errors:
         raise ProblemsError([*errors, _not_built(dataset.root)])
     info = build_info(dataset, repo_url, version=version, commit=commit, date=date)
-    files = replace_folder(out, site_files(dataset, views, info, plotly))
+    files = replace_folder(out, site_files(dataset, views, info, plotly, trends))
     entries = sum(len(view.rows) for view in views)
     return SiteResult(out.absolute(), len(views), entries, files)
 

@@ -13,15 +13,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from algoeff.core.errors import InputError
 from algoeff.core.units import flop_to_tfs_days, format_sig
 from algoeff.dataset.derive import BenchmarkView, Row
 from algoeff.dataset.trend import (
-    DEFAULT_DRAWS,
-    DEFAULT_SEED,
     Trend,
     decimal_year,
-    fit_trend,
     moore_factor,
 )
 
@@ -42,14 +38,6 @@ def best_row(view: BenchmarkView) -> Row | None:
     if not view.frontier:
         return None
     return min(view.frontier, key=lambda r: (r.estimate.flop, r.entry.publication.date, r.entry.id))
-
-
-def try_fit_trend(view: BenchmarkView, draws: int = DEFAULT_DRAWS) -> Trend | None:
-    """The frontier trend with the same draws and seed as `algoeff trend`; None without entries."""
-    try:
-        return fit_trend(view, draws=draws, seed=DEFAULT_SEED)
-    except InputError:
-        return None
 
 
 def headline(view: BenchmarkView, trend: Trend | None) -> Headline:
